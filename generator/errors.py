@@ -1,0 +1,50 @@
+"""The ScaffoldError tree. Each class carries the exit code the CLI maps it to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ScaffoldError(Exception):
+    """A user error: bad input, a path that cannot be used. Exit code 2."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the answers: which field, what is wrong, how to fix it."""
+
+    field: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message} ({self.fix})"
+
+
+class SpecError(ScaffoldError):
+    """Every problem found in the answers, collected before raising."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class TargetError(ScaffoldError):
+    """The output directory cannot be written as asked."""
+
+
+class AnswersFileError(ScaffoldError):
+    """The --answers file cannot be read or parsed."""
+
+
+class LintUsageError(ScaffoldError):
+    """A lint path or option cannot be used (missing path, bad config, not a git repository)."""
+
+
+class TemplateBug(Exception):
+    """A template rendered invalid output: a bug in scaffold, exit code 3."""
+
+    exit_code = 3

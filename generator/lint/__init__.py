@@ -1,0 +1,1 @@
+"""`scaffold lint`: find private key material in a Salesforce DX project."""

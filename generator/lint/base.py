@@ -1,0 +1,29 @@
+"""The Detector protocol. A detector is a module (or object) with RULES and scan()."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from generator.lint.finding import Hit, Rule
+
+
+@dataclass(frozen=True, slots=True)
+class FileContext:
+    """What a detector may know about the blob it scans besides its bytes."""
+
+    path: str  # POSIX path relative to the scan root (archive members: "a.zip!x/y.pem")
+    name: str  # last path component (of the member, for archive members)
+    in_package: bool  # inside a packageDirectories entry of sfdx-project.json (and not forceignored)
+    depth: int = 0  # archive nesting depth; 0 for files on disk or in the git index
+
+
+class Detector(Protocol):
+    """Pluggable detection. `scan` must never raise on arbitrary bytes and never keep key bytes
+    in anything it returns."""
+
+    @property
+    def RULES(self) -> tuple[Rule, ...]: ...  # noqa: N802 - module constant in the protocol
+
+    def scan(self, ctx: FileContext, data: bytes) -> Iterable[Hit]: ...

@@ -1,0 +1,62 @@
+"""What detectors return (Hit) and what the engine reports (Finding). Never key bytes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(Enum):
+    ERROR = "error"  # key material or a secret: blocks the commit
+    WARNING = "warning"  # a risky layout (e.g. key-file name in a package dir)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule a detector can report. Ids are kebab-case, never renamed once released."""
+
+    id: str
+    summary: str  # one line: what is found
+    why: str  # why it matters
+    fix: str  # how to fix it
+    severity: Severity = Severity.ERROR
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One detection inside one blob of bytes, as a detector returns it.
+
+    `offset` is a byte offset into the data the detector was given (the engine turns it into a
+    line number). `key_type` is e.g. "RSA 2048", "EC P-256", "Ed25519", "encrypted PKCS#8" or
+    None when unknown. `fingerprint` comes from `fingerprint()` below: never raw material.
+    `detail` says how it was found ("base64 > PKCS#8", "Apex concatenation > PEM"); no key bytes.
+    """
+
+    rule_id: str
+    offset: int
+    key_type: str | None
+    fingerprint: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A Hit placed in the tree: what reporters print."""
+
+    rule_id: str
+    path: str  # POSIX path relative to the scan root; archive members as "a.zip!inner/key.pem"
+    line: int  # 1-based; 0 when the finding is about the whole file
+    message: str
+    key_type: str | None
+    fingerprint: str
+    detail: str
+    severity: Severity
+    in_package: bool  # the file lies in a package directory (ships in the package)
+
+
+def fingerprint(material: bytes) -> str:
+    """Short, non-reversible identifier: first 16 hex digits of SHA-256 of the key material
+    (prefer the DER of the public key when it can be derived, so moved or re-encoded copies of
+    one key share a fingerprint)."""
+    return "sha256:" + hashlib.sha256(material).hexdigest()[:16]

@@ -1,0 +1,242 @@
+"""plan -> render -> write_tree: turn a ProjectSpec into a Salesforce DX tree.
+
+`plan(spec)` names every output file explicitly. Template paths mirror the generated tree; a
+segment such as `_lwc_` or `_config_class_` is a placeholder for the matching field of
+`spec.names`. A `.j2` template is rendered; any other template is copied byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path, PurePosixPath
+
+import jinja2
+from lxml import etree
+
+from generator.errors import TargetError, TemplateBug
+from generator.spec import EcaMode, ProjectSpec, dump_answers
+
+ANSWERS_FILE = "scaffold.toml"
+PKG = "force-app/main/default"
+ECA_PROJECT = "subscriber-eca"
+ECA_DIR = f"{ECA_PROJECT}/eca/main/default"
+_PLACEHOLDER = re.compile(r"_([a-z]+(?:_[a-z]+)*)_")
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFile:
+    """One output file: the template it comes from and extra template variables."""
+
+    template: str  # path below templates/, with placeholders
+    output: str  # path below the project root, placeholders substituted
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+def templates_root() -> Path:
+    """templates/ in a source checkout, or generator/_templates inside an installed wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_templates", here.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise TemplateBug("templates directory not found; reinstall scaffold")  # pragma: no cover
+
+
+def _apex_string(value: str) -> str:
+    """Body of an Apex single-quoted string literal."""
+    out = value.replace("\\", "\\\\").replace("'", "\\'")
+    return out.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def _js_string(value: str) -> str:
+    """A complete JavaScript single-quoted string literal (safe inside HTML too)."""
+    body = json.dumps(value, ensure_ascii=False)[1:-1].replace('\\"', '"').replace("'", "\\'")
+    return "'" + body.replace("<", "\\u003c").replace(">", "\\u003e") + "'"
+
+
+def _autoescape(name: str | None) -> bool:
+    return bool(name) and str(name).removesuffix(".j2").endswith((".xml", ".html"))
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_root())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=_autoescape,
+    )
+    env.filters["apex_string"] = _apex_string
+    env.filters["js_string"] = _js_string
+    env.filters["json_string"] = lambda v: json.dumps(v, ensure_ascii=False)
+    return env
+
+
+def _substitute(path: str, values: Mapping[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), path)
+
+
+def _names(spec: ProjectSpec) -> dict[str, str]:
+    return {f.name: str(getattr(spec.names, f.name)) for f in fields(spec.names)}
+
+
+def plan(spec: ProjectSpec) -> tuple[PlannedFile, ...]:
+    """Every file the project will contain, in a stable order."""
+    n = spec.names
+    entries: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+
+    def add(template: str, **extra: str) -> None:
+        entries.append((template, tuple(sorted(extra.items()))))
+
+    # Project files (root).
+    for t in (".forceignore.j2", ".gitignore", ".prettierrc", ".prettierignore",
+              ".pre-commit-config.yaml", "README.md.j2", "package.json.j2", "eslint.config.js",
+              "jest.config.js", "sfdx-project.json.j2", "config/project-scratch-def.json.j2",
+              "docs/SUBSCRIBER-SETUP.md.j2", ".vscode/extensions.json", ".vscode/settings.json"):
+        add(t)
+    # Apex.
+    for cls in ("config_class", "handler_class", "controller_class"):
+        add(f"{PKG}/classes/_{cls}_.cls.j2")
+        add(f"{PKG}/classes/_{cls}_Test.cls.j2")
+    for cls in (n.config_class, n.handler_class, n.controller_class):
+        for name in (cls, f"{cls}Test"):
+            entries.append((f"{PKG}/classes/_apex_class_.cls-meta.xml.j2",
+                            (("apex_class", name),)))
+    # Custom setting, permissions, tab, remote sites.
+    add(f"{PKG}/objects/_setting_/_setting_.object-meta.xml.j2")
+    for fld in ("Consumer_Key__c", "Certificate_Name__c", "Integration_Username__c",
+                "Login_Url__c"):
+        add(f"{PKG}/objects/_setting_/fields/{fld}.field-meta.xml.j2")
+    add(f"{PKG}/customPermissions/_custom_permission_.customPermission-meta.xml.j2")
+    add(f"{PKG}/permissionsets/_admin_permset_.permissionset-meta.xml.j2")
+    add(f"{PKG}/permissionsets/_integration_permset_.permissionset-meta.xml.j2")
+    add(f"{PKG}/tabs/_tab_.tab-meta.xml.j2")
+    add(f"{PKG}/remoteSiteSettings/_remote_site_login_.remoteSite-meta.xml.j2")
+    add(f"{PKG}/remoteSiteSettings/_remote_site_test_.remoteSite-meta.xml.j2")
+    if spec.my_domain_url:
+        add(f"{PKG}/remoteSiteSettings/_remote_site_my_domain_.remoteSite-meta.xml.j2")
+    # Setup LWC.
+    for t in ("_lwc_.html.j2", "_lwc_.js.j2", "_lwc_.js-meta.xml.j2",
+              "__tests__/_lwc_.test.js.j2"):
+        add(f"{PKG}/lwc/_lwc_/{t}")
+    # External Client App.
+    if spec.eca is EcaMode.PACKAGED:
+        add(f"{PKG}/externalClientApps/_app_.eca-meta.xml.j2")
+        add(f"{PKG}/extlClntAppOauthSettings/_app__oauth.ecaOauth-meta.xml.j2")
+    else:
+        add(f"{ECA_PROJECT}/sfdx-project.json.j2")
+        add(f"{ECA_PROJECT}/README.md.j2")
+        for t in ("externalClientApps/_app_.eca-meta.xml.j2",
+                  "extlClntAppOauthSettings/_app__oauth.ecaOauth-meta.xml.j2",
+                  "extlClntAppGlobalOauthSets/_app__glbloauth.ecaGlblOauth-meta.xml.j2",
+                  "extlClntAppOauthPolicies/_app__oauthPlcy.ecaOauthPlcy-meta.xml.j2",
+                  "extlClntAppPolicies/_app__plcy.ecaPlcy-meta.xml.j2"):
+            add(f"{ECA_DIR}/{t}")
+
+    values = _names(spec)
+    planned = []
+    for template, extra in entries:
+        out = _substitute(template, {**values, **dict(extra)}).removesuffix(".j2")
+        planned.append(PlannedFile(template, out, extra))
+    return tuple(sorted(planned, key=lambda p: p.output))
+
+
+def context(spec: ProjectSpec) -> dict[str, object]:
+    """Template variables: the spec, its names and values computed once in Python."""
+    return {
+        "spec": spec,
+        "names": spec.names,
+        "ns": spec.namespace,
+        "ns_prefix": spec.ns_prefix,
+        "api_version": spec.api_version,
+        "login_url": spec.login_url,
+        "my_domain_url": spec.my_domain_url,
+        "oauth_scopes_csv": ", ".join(spec.oauth_scopes),
+        "eca_packaged": spec.eca is EcaMode.PACKAGED,
+        "eca_project": ECA_PROJECT,
+        "answers_file": ANSWERS_FILE,
+    }
+
+
+def _check_xml(path: str, data: bytes) -> None:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise TemplateBug(f"template rendered invalid XML for {path}: {exc}") from None
+
+
+def render(spec: ProjectSpec, planned: Iterable[PlannedFile] | None = None) -> dict[str, bytes]:
+    """Render every planned file into memory: output path -> bytes (LF endings).
+
+    Every `.xml` output is parsed before anything is returned; invalid XML is a TemplateBug.
+    """
+    env = _environment()
+    root = templates_root()
+    base = context(spec)
+    files: dict[str, bytes] = {}
+    for item in planned if planned is not None else plan(spec):
+        if item.template.endswith(".j2"):
+            try:
+                text = env.get_template(item.template).render({**base, **dict(item.extra)})
+            except jinja2.TemplateError as exc:
+                raise TemplateBug(f"template {item.template}: {exc}") from None
+            data = text.encode("utf-8")
+        else:
+            data = (root / item.template).read_bytes()
+        if item.output.endswith(".xml"):
+            _check_xml(item.output, data)
+        files[item.output] = data
+    files[ANSWERS_FILE] = dump_answers(spec).encode("utf-8")
+    return dict(sorted(files.items()))
+
+
+def _is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
+def write_tree(target: Path, files: Mapping[str, bytes], *, force: bool = False) -> None:
+    """Write `files` below `target` all-or-nothing.
+
+    Everything is first written into a staging directory beside `target`; only when that has
+    fully succeeded is it moved into place (one rename for a new directory, one atomic replace
+    per file when overwriting with --force). A failure leaves the target as it was.
+    """
+    if target.exists() and not target.is_dir():
+        raise TargetError(f"{target}: exists and is not a directory (choose another path)")
+    if target.is_dir() and not _is_empty_dir(target) and not force:
+        raise TargetError(f"{target}: directory is not empty (use --force to overwrite)")
+    parent = target.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.scaffold-", dir=parent))
+    except OSError as exc:
+        raise TargetError(f"{parent}: cannot create the project here ({exc.strerror})") from None
+    try:
+        for rel, data in files.items():
+            dest = staging / PurePosixPath(rel)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+        if not target.exists() or _is_empty_dir(target):
+            if target.exists():
+                target.rmdir()
+            staging.rename(target)
+            return
+        blocked = [rel for rel in files if (target / PurePosixPath(rel)).is_dir()]
+        if blocked:
+            raise TargetError(f"{target / blocked[0]}: is a directory where scaffold writes a "
+                              "file (move it away and rerun)")
+        for rel in files:
+            dest = target / PurePosixPath(rel)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / PurePosixPath(rel), dest)
+    except OSError as exc:
+        raise TargetError(f"{target}: cannot write the project ({exc})") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
