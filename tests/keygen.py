@@ -91,3 +91,140 @@ def p12(password: bytes | None = PASSWORD, with_key: bool = True) -> bytes:
     if with_key:
         return pkcs12.serialize_key_and_certificates(b"jwt", key, certificate(key), None, enc)
     return pkcs12.serialize_key_and_certificates(b"jwt", None, None, [certificate(key)], enc)
+
+
+def _b64url_int(n: int, size: int | None = None) -> str:
+    import base64
+
+    raw = n.to_bytes(size or max(1, (n.bit_length() + 7) // 8), "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def jwk(key, private: bool = True) -> dict[str, str]:
+    """RFC 7517 JWK of an RSA, EC (P-256/P-384) or Ed25519 key; public members only unless private."""
+    import base64
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+    if isinstance(key, rsa.RSAPrivateKey):
+        pn = key.private_numbers()
+        out = {"kty": "RSA", "n": _b64url_int(pn.public_numbers.n),
+               "e": _b64url_int(pn.public_numbers.e)}
+        if private:
+            out |= {"d": _b64url_int(pn.d), "p": _b64url_int(pn.p), "q": _b64url_int(pn.q),
+                    "dp": _b64url_int(pn.dmp1), "dq": _b64url_int(pn.dmq1),
+                    "qi": _b64url_int(pn.iqmp)}
+        return out
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        size = (key.curve.key_size + 7) // 8
+        pub = key.public_key().public_numbers()
+        out = {"kty": "EC", "crv": {"secp256r1": "P-256", "secp384r1": "P-384"}[key.curve.name],
+               "x": _b64url_int(pub.x, size), "y": _b64url_int(pub.y, size)}
+        if private:
+            out["d"] = _b64url_int(key.private_numbers().private_value, size)
+        return out
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        raw_pub = key.public_key().public_bytes(Enc.Raw, serialization.PublicFormat.Raw)
+        out = {"kty": "OKP", "crv": "Ed25519", "x": b64(raw_pub)}
+        if private:
+            out["d"] = b64(key.private_bytes(Enc.Raw, Fmt.Raw, serialization.NoEncryption()))
+        return out
+    raise TypeError("unsupported key type")
+
+
+def oct_jwk(bits: int = 256) -> dict[str, str]:
+    """A symmetric JWK (kty oct) with a fresh random secret `k`."""
+    import base64
+    import os
+
+    return {"kty": "oct", "alg": "HS256",
+            "k": base64.urlsafe_b64encode(os.urandom(bits // 8)).rstrip(b"=").decode("ascii")}
+
+
+# --- text-detector corpus: real tools in a temp dir outside the repo (None when missing) ------
+
+def _tool_run(args: list[str], cwd: str, env: dict[str, str] | None = None) -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which(args[0]) is None:
+        return False
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, timeout=120, check=False)
+    return done.returncode == 0
+
+
+@functools.cache
+def ppk(version: int = 3, password: bytes | None = None) -> bytes | None:
+    """rsa_key() as a PuTTY PPK v2/v3 file via puttygen (package putty-tools); None if absent."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "in.pem").write_bytes(pem(rsa_key(), "pkcs1"))
+        Path(tmp, "pass").write_bytes(password or b"")
+        ok = _tool_run(["puttygen", "in.pem", "-O", "private", "-o", "out.ppk",
+                        "--new-passphrase", "pass", "--ppk-param", f"version={version}"], tmp)
+        return Path(tmp, "out.ppk").read_bytes() if ok else None
+
+
+@functools.cache
+def sshcom_private(password: bytes | None = None) -> bytes | None:
+    """rsa_key() as an ssh.com `---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----` file via puttygen."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "in.pem").write_bytes(pem(rsa_key(), "pkcs1"))
+        Path(tmp, "pass").write_bytes(password or b"")
+        ok = _tool_run(["puttygen", "in.pem", "-O", "private-sshcom", "-o", "out.txt",
+                        "--new-passphrase", "pass"], tmp)
+        return Path(tmp, "out.txt").read_bytes() if ok else None
+
+
+@functools.cache
+def openssh_encrypted() -> bytes | None:
+    """ed25519_key() in OpenSSH format, passphrase-protected by ssh-keygen (cryptography needs
+    bcrypt for this); None when ssh-keygen is missing."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "id_ed25519")
+        path.write_bytes(pem(ed25519_key(), "openssh"))
+        path.chmod(0o600)
+        ok = _tool_run(["ssh-keygen", "-q", "-p", "-P", "", "-N", PASSWORD.decode(), "-f",
+                        str(path)], tmp)
+        return path.read_bytes() if ok else None
+
+
+@functools.cache
+def pgp_blocks() -> tuple[bytes, bytes] | None:
+    """(armored PGP private key block, armored public block) from gpg in a temp GNUPGHOME;
+    None when gpg is missing or fails."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "GNUPGHOME": home}
+        params = ("%no-protection\nKey-Type: RSA\nKey-Length: 2048\nName-Real: scaffold test\n"
+                  "Name-Email: test@example.invalid\nExpire-Date: 0\n%commit\n")
+        from pathlib import Path
+
+        Path(home, "params").write_text(params)
+        if not _tool_run(["gpg", "--batch", "--gen-key", "params"], home, env):
+            return None
+        import subprocess
+
+        def export(flag: str) -> bytes:
+            return subprocess.run(["gpg", "--batch", "--armor", flag], cwd=home, env=env,
+                                  capture_output=True, timeout=60, check=True).stdout
+        private, public = export("--export-secret-keys"), export("--export")
+        subprocess.run(["gpgconf", "--kill", "all"], env=env, capture_output=True, check=False)
+        return (private, public) if private and public else None
+
+
+def ec_with_parameters() -> bytes:
+    """`openssl ecparam -genkey` layout: an EC PARAMETERS block, then the SEC1 key."""
+    params = b"-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"
+    return params + pem(ec_key(), "pkcs1")
