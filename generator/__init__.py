@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("scaffold-sf")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+def __getattr__(name: str) -> str:
+    """`__version__`, looked up only when asked for (importlib.metadata costs start-up time)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'generator' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scaffold-sf")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without install
+        return "0.0.0"

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.tree import Tree
 
-from generator import __version__
-from generator.errors import ScaffoldError, SpecError
-from generator.render import plan, render, write_tree
-from generator.spec import FIELDS, ProjectSpec, build_spec, default_answers, load_answers
+from generator.errors import ScaffoldError, SpecError, TemplateBug
+from generator.spec import (
+    FIELDS,
+    Field,
+    ProjectSpec,
+    build_spec,
+    default_answers,
+    load_answers,
+)
 
 app = typer.Typer(
     name="scaffold",
@@ -27,11 +34,18 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
-_Opt = Annotated[str | None, typer.Option(show_default=False)]
+_HELP = {f.key: f.help for f in FIELDS}
+
+
+def _answer(key: str) -> Any:
+    """The typer option for one answer, with the help text kept in spec.FIELDS."""
+    return typer.Option(help=_HELP[key], show_default=False)
 
 
 def _version(value: bool) -> None:
     if value:
+        from generator import __version__
+
         print(f"scaffold {__version__}")
         raise typer.Exit()
 
@@ -52,14 +66,28 @@ def _collect_answers(given: dict[str, str], answers_file: Path | None, interacti
     if interactive and answers_file is None:
         for field in FIELDS:
             if field.key not in answers:
-                default = default_answers(answers)[field.key]
-                answers[field.key] = typer.prompt(field.prompt, default=default,
-                                                  show_default=True)
+                answers[field.key] = _prompt(field, answers)
     return answers
 
 
+def _prompt(field: Field, answers: dict[str, str]) -> str:
+    """Ask for one answer until it is valid (given the answers so far)."""
+    default = default_answers(answers)[field.key]
+    while True:
+        value: str = typer.prompt(field.prompt, default=default, show_default=True)
+        try:
+            build_spec({**answers, field.key: value})
+            return value
+        except SpecError as exc:
+            mine = [p for p in exc.problems if p.field == field.option]
+            if not mine:  # the problem is in another answer; reported at the end
+                return value
+            for problem in mine:
+                err.print(f"  {problem.message} ({problem.fix})", markup=False, soft_wrap=True)
+
+
 def _show_plan(target: Path, spec: ProjectSpec, files: dict[str, bytes]) -> None:
-    tree = Tree(f"[bold]{target}[/] (dry run: nothing written)")
+    tree = Tree(f"[bold]{escape(str(target))}[/] (dry run: nothing written)")
     nodes: dict[str, Tree] = {}
     for rel in files:
         parts = rel.split("/")
@@ -78,23 +106,25 @@ def _show_plan(target: Path, spec: ProjectSpec, files: dict[str, bytes]) -> None
 def new(
     directory: Annotated[Path | None, typer.Argument(
         help="Where to create the project (default: the kebab-case app name).")] = None,
-    app_label: _Opt = None,
-    app_name: _Opt = None,
-    description: _Opt = None,
-    namespace: _Opt = None,
-    package_name: _Opt = None,
-    api_version: _Opt = None,
-    contact_email: _Opt = None,
-    setting_name: _Opt = None,
-    login_url: _Opt = None,
-    oauth_scopes: _Opt = None,
-    eca: Annotated[str | None, typer.Option(
-        help="template: subscriber deploys its own ECA (default); packaged: ship it.",
-        show_default=False)] = None,
+    app_label: Annotated[str | None, _answer("app_label")] = None,
+    app_name: Annotated[str | None, _answer("app_name")] = None,
+    description: Annotated[str | None, _answer("description")] = None,
+    namespace: Annotated[str | None, _answer("namespace")] = None,
+    package_name: Annotated[str | None, _answer("package_name")] = None,
+    api_version: Annotated[str | None, _answer("api_version")] = None,
+    contact_email: Annotated[str | None, _answer("contact_email")] = None,
+    setting_name: Annotated[str | None, _answer("setting_name")] = None,
+    login_url: Annotated[str | None, _answer("login_url")] = None,
+    oauth_scopes: Annotated[str | None, _answer("oauth_scopes")] = None,
+    eca: Annotated[str | None, _answer("eca")] = None,
     answers: Annotated[Path | None, typer.Option(
         help="TOML file with every answer (see scaffold.toml in a generated project).")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite files in a non-empty directory.")] = False,
     dry_run: Annotated[bool, typer.Option(help="Show the tree; write nothing.")] = False,
+    interactive: Annotated[bool | None, typer.Option(
+        "--interactive/--no-interactive", show_default=False,
+        help="Prompt for answers not given as options [default: only on a terminal, "
+        "never with --answers].")] = None,
 ) -> None:
     """Create a Salesforce DX project for a bring-your-own-credentials JWT integration."""
     given = {k: v for k, v in {
@@ -103,7 +133,10 @@ def new(
         "contact_email": contact_email, "setting_name": setting_name, "login_url": login_url,
         "oauth_scopes": oauth_scopes, "eca": eca,
     }.items() if v is not None}
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    if interactive is None:
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    from generator.render import plan, render, write_tree  # jinja2 and lxml: only for `new`
+
     spec = build_spec(_collect_answers(given, answers, interactive))
     target = directory if directory is not None else Path(spec.names.project)
     files = render(spec, plan(spec))
@@ -111,18 +144,57 @@ def new(
         _show_plan(target, spec, files)
         return
     write_tree(target, files, force=force)
-    err.print(f"[green]Created[/] {target} ({len(files)} files). Next: read "
-              f"{target}/README.md and {target}/docs/SUBSCRIBER-SETUP.md")
+    shown = escape(str(target))
+    err.print(f"[green]Created[/] {shown} ({len(files)} files). Next: read "
+              f"{shown}/README.md and {shown}/docs/SUBSCRIBER-SETUP.md", soft_wrap=True)
+
+
+_FORMATS = ("text", "json", "sarif", "github")
+
+
+@app.command()
+def lint(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files or directories to scan (default: the current project).",
+        show_default=False)] = None,
+    staged: Annotated[bool, typer.Option(
+        help="Scan the git index (what the next commit contains), not the working tree.")
+    ] = False,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="Report format: text, json, sarif or github.")] = "text",
+    config: Annotated[Path | None, typer.Option(
+        help="Allowlist file (default: .scaffold-lint.toml in the project root).",
+        show_default=False)] = None,
+) -> None:
+    """Prove the project holds no private key material (0 clean, 1 findings, 2 unreadable)."""
+    from generator.errors import LintUsageError
+    from generator.lint.engine import scan
+    from generator.lint.project import find_root
+    from generator.report import REPORTERS
+
+    if fmt not in _FORMATS:
+        raise LintUsageError(f"--format {fmt!r}: choose one of {', '.join(_FORMATS)}")
+    cwd = Path.cwd()
+    result = scan(paths or [], find_root(cwd) or cwd, staged=staged, config=config)
+    for note in result.notes:
+        err.print("[yellow]note:[/] ", end="")
+        err.print(note, markup=False)
+    REPORTERS[fmt](result, sys.stdout)
+    sys.stdout.flush()
+    if result.unreadable:
+        raise typer.Exit(2)
+    if result.findings:
+        raise typer.Exit(1)
 
 
 def _report_error(exc: ScaffoldError) -> None:
     if isinstance(exc, SpecError):
         err.print(f"[red]error:[/] {len(exc.problems)} problem(s) in the answers:")
         for problem in exc.problems:
-            err.print(f"  {problem}", markup=False)
+            err.print(f"  {problem}", markup=False, soft_wrap=True)
     else:
         err.print("[red]error:[/] ", end="")
-        err.print(str(exc), markup=False)
+        err.print(str(exc), markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -131,17 +203,19 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in raw
     args = [a for a in raw if a != "--debug"]
     try:
-        app(args=args, prog_name="scaffold", standalone_mode=False)
-    except typer.Abort:
+        code = app(args=args, prog_name="scaffold", standalone_mode=False)
+        if code == 130:  # typer turns KeyboardInterrupt into Exit(130), returned here
+            err.print("interrupted")
+        if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, here
+            sys.exit(code)
+    except click.exceptions.Abort:
         err.print("interrupted")
         sys.exit(130)
-    except typer.Exit as exc:
+    except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.exceptions.TyperException as exc:  # usage errors from the option parser
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        sys.exit(int(getattr(exc, "exit_code", 2)))
+    except click.ClickException as exc:  # usage errors from the option parser: exit 2
+        exc.show()
+        sys.exit(exc.exit_code)
     except ScaffoldError as exc:
         _report_error(exc)
         sys.exit(exc.exit_code)
@@ -150,6 +224,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except SystemExit:
         raise
+    except TemplateBug as exc:
+        if debug:
+            raise
+        err.print("[red]bug:[/] ", end="")
+        err.print(f"{exc} (rerun with --debug for details)", markup=False)
+        sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the one place bugs become exit code 3
         if debug:
             raise

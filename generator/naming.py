@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-_API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,14}$")
+# fullmatch, not match with "$": "$" also matches before a trailing newline.
+_API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_NAMESPACE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,14}")
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 
 
@@ -21,7 +22,7 @@ def api_name_problem(value: str, max_length: int) -> str | None:
         return f"is {len(value)} characters long; the limit is {max_length}"
     if not value[0].isascii() or not value[0].isalpha():
         return "must start with a letter"
-    if not _API_NAME.match(value):
+    if not _API_NAME.fullmatch(value):
         return "may contain only letters, digits and underscores"
     if "__" in value:
         return "must not contain two consecutive underscores"
@@ -34,7 +35,7 @@ def namespace_problem(value: str) -> str | None:
     """Why `value` is not a namespace prefix (1-15 alphanumerics, starting with a letter)."""
     if value == "":
         return None
-    if not _NAMESPACE.match(value):
+    if not _NAMESPACE.fullmatch(value):
         return "must be 1 to 15 letters and digits, starting with a letter"
     return None
 

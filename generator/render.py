@@ -3,15 +3,20 @@
 `plan(spec)` names every output file explicitly. Template paths mirror the generated tree; a
 segment such as `_lwc_` or `_config_class_` is a placeholder for the matching field of
 `spec.names`. A `.j2` template is rendered; any other template is copied byte for byte.
+
+scaffold.toml records the answers and, under [generated], every file scaffold wrote, so that
+`scaffold new DIR --answers DIR/scaffold.toml --force` can delete the files a new run no longer
+writes (and only those).
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import os
 import re
 import shutil
 import tempfile
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path, PurePosixPath
@@ -26,6 +31,7 @@ ANSWERS_FILE = "scaffold.toml"
 PKG = "force-app/main/default"
 ECA_PROJECT = "subscriber-eca"
 ECA_DIR = f"{ECA_PROJECT}/eca/main/default"
+MANIFEST_TABLE = "generated"
 _PLACEHOLDER = re.compile(r"_([a-z]+(?:_[a-z]+)*)_")
 
 
@@ -59,18 +65,43 @@ def _js_string(value: str) -> str:
     return "'" + body.replace("<", "\\u003c").replace(">", "\\u003e") + "'"
 
 
-def _autoescape(name: str | None) -> bool:
-    return bool(name) and str(name).removesuffix(".j2").endswith((".xml", ".html"))
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates, kept in Jinja's private per-user temp directory so that each run
+    skips compiling (most of `scaffold new`'s time). Only a speed-up: errors are ignored."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
-def _environment() -> jinja2.Environment:
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _BytecodeCache()
+    except (OSError, RuntimeError):  # no safe temp directory: compile every time
+        return None
+
+
+@functools.cache
+def _environment(root: Path) -> jinja2.Environment:
+    """One Environment per templates directory, so compiled templates are reused."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_root())),
+        loader=jinja2.FileSystemLoader(str(root)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=_autoescape,
+        # ".xml.j2"/".html.j2" templates escape every value; others use the filters above.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("xml.j2", "html.j2"),
+                                            default_for_string=False, default=False),
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["apex_string"] = _apex_string
     env.filters["js_string"] = _js_string
@@ -131,6 +162,7 @@ def plan(spec: ProjectSpec) -> tuple[PlannedFile, ...]:
         add(f"{PKG}/extlClntAppOauthSettings/_app__oauth.ecaOauth-meta.xml.j2")
     else:
         add(f"{ECA_PROJECT}/sfdx-project.json.j2")
+        add(f"{ECA_PROJECT}/.forceignore")
         add(f"{ECA_PROJECT}/README.md.j2")
         for t in ("externalClientApps/_app_.eca-meta.xml.j2",
                   "extlClntAppOauthSettings/_app__oauth.ecaOauth-meta.xml.j2",
@@ -177,8 +209,8 @@ def render(spec: ProjectSpec, planned: Iterable[PlannedFile] | None = None) -> d
 
     Every `.xml` output is parsed before anything is returned; invalid XML is a TemplateBug.
     """
-    env = _environment()
     root = templates_root()
+    env = _environment(root)
     base = context(spec)
     files: dict[str, bytes] = {}
     for item in planned if planned is not None else plan(spec):
@@ -193,12 +225,80 @@ def render(spec: ProjectSpec, planned: Iterable[PlannedFile] | None = None) -> d
         if item.output.endswith(".xml"):
             _check_xml(item.output, data)
         files[item.output] = data
-    files[ANSWERS_FILE] = dump_answers(spec).encode("utf-8")
+    files[ANSWERS_FILE] = (dump_answers(spec) + _manifest(files)).encode("utf-8")
     return dict(sorted(files.items()))
+
+
+def _manifest(paths: Iterable[str]) -> str:
+    """The [generated] table of scaffold.toml: every other file of the project."""
+    lines = ["", "# Every file scaffold wrote. `scaffold new --force` deletes the ones a new run",
+             "# no longer writes, and never touches any other file.", f"[{MANIFEST_TABLE}]",
+             "files = ["]
+    lines += [f"    {json.dumps(path)}," for path in sorted(paths)]
+    return "\n".join([*lines, "]"]) + "\n"
+
+
+def _safe_relative(rel: object) -> PurePosixPath | None:
+    """`rel` as a plain relative path inside the project, or None (absolute, `..`, odd)."""
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
+        return None
+    path = PurePosixPath(rel)
+    if path.is_absolute() or any(part in ("", ".", "..") for part in rel.split("/")):
+        return None
+    return path
+
+
+def previously_generated(target: Path) -> frozenset[str]:
+    """Paths listed in target/scaffold.toml's [generated] table; empty when there is none.
+
+    A missing, unreadable or hand-broken manifest means "delete nothing".
+    """
+    try:
+        data = tomllib.loads((target / ANSWERS_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return frozenset()
+    table = data.get(MANIFEST_TABLE)
+    listed = table.get("files") if isinstance(table, dict) else None
+    if not isinstance(listed, list):
+        return frozenset()
+    return frozenset(str(p) for rel in listed if (p := _safe_relative(rel)) is not None)
+
+
+def _remove_stale(target: Path, stale: Iterable[str]) -> None:
+    """Delete stale generated files (never directories or anything outside target), then the
+    directories that this leaves empty."""
+    root = target.resolve()
+    for rel in sorted(stale):
+        path = target / PurePosixPath(rel)
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if not path.parent.resolve().is_relative_to(root) or not path.is_symlink() \
+                and not path.is_file():
+            continue
+        path.unlink()
+        parent = path.parent
+        while parent.resolve() != root and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
 
 
 def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
+
+
+def _check_blocked(target: Path, files: Mapping[str, bytes]) -> None:
+    """Refuse, before writing anything, when a directory sits where a file goes or a file sits
+    where a directory goes."""
+    for rel in files:
+        path = PurePosixPath(rel)
+        if (target / path).is_dir():
+            raise TargetError(f"{target / path}: is a directory where scaffold writes a file "
+                              "(move it away and rerun)")
+        for parent in list(path.parents)[:-1]:
+            where = target / parent
+            if where.exists() and not where.is_dir():
+                raise TargetError(f"{where}: is a file where scaffold needs a directory "
+                                  "(move it away and rerun)")
 
 
 def write_tree(target: Path, files: Mapping[str, bytes], *, force: bool = False) -> None:
@@ -207,15 +307,21 @@ def write_tree(target: Path, files: Mapping[str, bytes], *, force: bool = False)
     Everything is first written into a staging directory beside `target`; only when that has
     fully succeeded is it moved into place (one rename for a new directory, one atomic replace
     per file when overwriting with --force). A failure leaves the target as it was.
+    When overwriting, files that the previous scaffold.toml lists as generated and that `files`
+    no longer contains are deleted; no other file is ever deleted.
     """
     if target.exists() and not target.is_dir():
         raise TargetError(f"{target}: exists and is not a directory (choose another path)")
-    if target.is_dir() and not _is_empty_dir(target) and not force:
+    overwrite = target.is_dir() and not _is_empty_dir(target)
+    if overwrite and not force:
         raise TargetError(f"{target}: directory is not empty (use --force to overwrite)")
-    parent = target.resolve().parent
+    if overwrite:
+        _check_blocked(target, files)
+    resolved = target.resolve()
+    parent = resolved.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.scaffold-", dir=parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{resolved.name}.scaffold-", dir=parent))
     except OSError as exc:
         raise TargetError(f"{parent}: cannot create the project here ({exc.strerror})") from None
     try:
@@ -223,19 +329,17 @@ def write_tree(target: Path, files: Mapping[str, bytes], *, force: bool = False)
             dest = staging / PurePosixPath(rel)
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(data)
-        if not target.exists() or _is_empty_dir(target):
+        if not overwrite:
             if target.exists():
                 target.rmdir()
             staging.rename(target)
             return
-        blocked = [rel for rel in files if (target / PurePosixPath(rel)).is_dir()]
-        if blocked:
-            raise TargetError(f"{target / blocked[0]}: is a directory where scaffold writes a "
-                              "file (move it away and rerun)")
+        stale = previously_generated(target) - set(files)
         for rel in files:
             dest = target / PurePosixPath(rel)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / PurePosixPath(rel), dest)
+            (staging / PurePosixPath(rel)).replace(dest)
+        _remove_stale(target, stale)
     except OSError as exc:
         raise TargetError(f"{target}: cannot write the project ({exc})") from None
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -30,9 +31,16 @@ LABEL_LIMIT = 40
 DESCRIPTION_LIMIT = 255
 LOGIN_HOSTS = {"login": "https://login.salesforce.com", "test": "https://test.salesforce.com"}
 _SALESFORCE_HOST_SUFFIXES = (".salesforce.com", ".force.com", ".salesforce.mil")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
-_API_VERSION = re.compile(r"^(\d{2,3})\.0$")
+# Patterns are used with fullmatch ("$" would accept a trailing newline) and spell out [0-9]
+# ("\d" also matches non-ASCII digits such as "６").
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_HOST_LABEL}(?:\.{_HOST_LABEL})+")
+_HOST = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})+")
+_API_VERSION = re.compile(r"([1-9][0-9])\.0")
+# Characters that cannot appear in one line of XML/JSON/Apex text: C0/C1 controls, surrogates,
+# line and paragraph separators, and the two XML 1.0 non-characters.
+_BAD_TEXT_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_XML_NONCHARACTERS = frozenset("\ufffe\uffff")
 # Standard OAuth scope tokens accepted by ExtlClntAppOauthSettings.commaSeparatedOauthScopes.
 OAUTH_SCOPES = (
     "Basic", "Api", "Web", "Full", "Chatter", "CustomApplications", "RefreshToken", "OpenID",
@@ -88,7 +96,8 @@ def default_answers(partial: Mapping[str, str] | None = None) -> dict[str, str]:
     """Defaults for every answer; defaults that derive from other answers follow `partial`."""
     given = dict(partial or {})
     label = given.get("app_label", "Acme Integration")
-    name = given.get("app_name", naming.label_to_api_name(label) or "Integration")
+    derived = naming.label_to_api_name(label)[:APP_NAME_LIMIT].rstrip("_")
+    name = given.get("app_name", derived or "Integration")
     return {
         "app_label": label,
         "app_name": name,
@@ -198,8 +207,9 @@ def _text_problem(value: str, limit: int) -> str | None:
         return "is empty"
     if len(value) > limit:
         return f"is {len(value)} characters long; the limit is {limit}"
-    if any(ord(c) < 32 for c in value):
-        return "must be one line without control characters"
+    if any(c in _XML_NONCHARACTERS or unicodedata.category(c) in _BAD_TEXT_CATEGORIES
+           for c in value):
+        return "must be one line of text without control characters"
     return None
 
 
@@ -207,13 +217,20 @@ def _login_url(value: str) -> tuple[str | None, str | None]:
     """(normalized URL, problem)."""
     if value in LOGIN_HOSTS:
         return LOGIN_HOSTS[value], None
-    parts = urlsplit(value)
-    host = parts.hostname or ""
+    if value != value.strip() or any(ord(c) < 33 or ord(c) > 126 for c in value):
+        return None, "must be login, test, or an https URL without spaces or control characters"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return None, "is not a valid URL"
     if parts.scheme != "https":
         return None, "must be login, test, or an https URL"
-    if not host.endswith(_SALESFORCE_HOST_SUFFIXES):
+    if not _HOST.fullmatch(host) or not host.endswith(_SALESFORCE_HOST_SUFFIXES):
         return None, "must be a Salesforce host (*.my.salesforce.com, *.force.com)"
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.port:
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc \
+            or port is not None or value.endswith(("?", "#")):
         return None, "must be the bare origin, with no path, query, port or user"
     return f"https://{host}", None
 
@@ -230,26 +247,29 @@ def build_spec(answers: Mapping[str, str]) -> ProjectSpec:
     ]
     a = {**default_answers(answers), **{k: v for k, v in answers.items() if k in FIELD_KEYS}}
     opt = {f.key: f.option for f in FIELDS}
+    # A default is derived from other answers (package_name from app_label...), so it can only
+    # be bad because its source is: report the answer that was given, not the echo.
+    echoes: list[Problem] = []
 
     def bad(key: str, message: str | None, fix: str) -> None:
         if message is not None:
-            problems.append(Problem(opt[key], message, fix))
+            (problems if key in answers else echoes).append(Problem(opt[key], message, fix))
 
     bad("app_label", _text_problem(a["app_label"], LABEL_LIMIT), "give a short, one-line label")
     bad("app_name", naming.api_name_problem(a["app_name"], APP_NAME_LIMIT),
         f"use letters, digits and single underscores, starting with a letter, at most "
-        f"{APP_NAME_LIMIT} characters so that {a['app_name'][:8]}...{LONGEST_CLASS_SUFFIX} "
-        f"fits the {APEX_NAME_LIMIT}-character Apex limit")
+        f"{APP_NAME_LIMIT} characters so that <name>{LONGEST_CLASS_SUFFIX} "
+        f"fits the {APEX_NAME_LIMIT}-character Apex class name limit")
     bad("description", _text_problem(a["description"], DESCRIPTION_LIMIT),
         "give one line of at most 255 characters")
     bad("namespace", naming.namespace_problem(a["namespace"]),
         "use the namespace registered in your Dev Hub, or leave it empty")
     bad("package_name", _text_problem(a["package_name"], 80), "give a name of 1 to 80 characters")
-    match = _API_VERSION.match(a["api_version"])
+    match = _API_VERSION.fullmatch(a["api_version"])
     if not match or not MIN_API_VERSION <= int(match.group(1)) <= MAX_API_VERSION:
         bad("api_version", f"{a['api_version']!r} is not a supported API version",
             f"use {MIN_API_VERSION}.0 to {MAX_API_VERSION}.0, for example {DEFAULT_API_VERSION}")
-    if not _EMAIL.match(a["contact_email"]) or len(a["contact_email"]) > 80:
+    if not _EMAIL.fullmatch(a["contact_email"]) or len(a["contact_email"]) > 80:
         bad("contact_email", f"{a['contact_email']!r} is not an email address",
             "give an address such as admin@example.com")
     bad("setting_name", naming.api_name_problem(a["setting_name"], 37),
@@ -269,8 +289,8 @@ def build_spec(answers: Mapping[str, str]) -> ProjectSpec:
     except ValueError:
         bad("eca", f"{a['eca']!r} is not an ECA mode", "use template or packaged")
         eca = EcaMode.TEMPLATE
-    if problems:
-        raise SpecError(problems)
+    if problems or echoes:
+        raise SpecError(problems or echoes)
     return ProjectSpec(
         app_label=a["app_label"].strip(),
         app_name=a["app_name"],

@@ -1,0 +1,367 @@
+"""`scaffold new` through cli.main: exit codes, messages, nothing written on error, answers
+files, prompts and regeneration."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator import render as render_mod
+from generator.errors import TemplateBug
+from generator.render import ANSWERS_FILE, render
+from generator.spec import build_spec, dump_answers
+
+
+def expected_files(**answers):
+    return render(build_spec(answers))
+
+
+def test_python_m_generator_help():
+    proc = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "new" in proc.stdout and "Usage" in proc.stdout
+
+
+def test_version(cli):
+    result = cli(["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("scaffold ")
+
+
+def test_new_help_lists_every_answer_option(cli):
+    result = cli(["new", "--help"])
+    assert result.exit_code == 0
+    for option in ("--app-label", "--namespace", "--api-version", "--answers", "--force",
+                   "--dry-run", "--interactive"):
+        assert option in result.stdout
+
+
+def test_unknown_option_is_a_usage_error(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--bogus"])
+    assert result.exit_code == 2
+    assert "--bogus" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_with_defaults_writes_the_default_project(cli, tmp_path, read_tree):
+    result = cli(["new", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.stderr
+    assert read_tree(tmp_path / "p") == expected_files()
+    assert "Created" in result.stderr
+    assert result.stdout == ""
+    assert "Integration label" not in result.stdout + result.stderr  # no TTY: no prompts
+
+
+def test_a_target_path_that_looks_like_markup_is_printed_as_is(cli, tmp_path):
+    target = tmp_path / "p[/x]"
+    assert cli(["new", str(target), "--dry-run"]).exit_code == 0
+    result = cli(["new", str(target)])
+    assert result.exit_code == 0, result.stderr
+    assert f"Created {target} " in result.stderr
+
+
+def test_new_without_a_directory_uses_the_project_name(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli(["new", "--app-label", "Globex Sync"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "globex-sync" / "sfdx-project.json").is_file()
+
+
+def test_options_reach_the_project(cli, tmp_path, read_tree):
+    args = ["--app-label", "Globex", "--namespace", "globex", "--eca", "packaged",
+            "--api-version", "60.0", "--login-url", "https://globex.my.salesforce.com",
+            "--oauth-scopes", "Api,RefreshToken", "--contact-email", "ops@globex.example"]
+    result = cli(["new", str(tmp_path / "p"), *args])
+    assert result.exit_code == 0, result.stderr
+    answers = dict(zip([a.removeprefix("--").replace("-", "_") for a in args[::2]], args[1::2],
+                       strict=True))
+    assert read_tree(tmp_path / "p") == expected_files(**answers)
+
+
+BAD_OPTIONS = [
+    ("--app-label", "", "is empty"),
+    ("--app-label", "L" * 41, "limit is 40"),
+    ("--app-name", "1Acme", "must start with a letter"),
+    ("--app-name", "Acme__X", "two consecutive underscores"),
+    ("--app-name", "Acme_", "must not end with an underscore"),
+    ("--app-name", "A" * 22, "limit is 21"),
+    ("--description", "two\nlines", "control characters"),
+    ("--namespace", "name_space", "1 to 15 letters and digits"),
+    ("--namespace", "n" * 16, "1 to 15 letters and digits"),
+    ("--package-name", "p" * 81, "limit is 80"),
+    ("--api-version", "59.0", "not a supported API version"),
+    ("--api-version", "68", "not a supported API version"),
+    ("--contact-email", "nobody", "not an email address"),
+    ("--setting-name", "Settings__c", "two consecutive underscores"),
+    ("--login-url", "http://acme.my.salesforce.com", "https"),
+    ("--login-url", "https://example.com", "Salesforce host"),
+    ("--oauth-scopes", "Api,Bogus", "unknown scope Bogus"),
+    ("--oauth-scopes", "RefreshToken", "other than RefreshToken"),
+    ("--eca", "global", "not an ECA mode"),
+]
+
+
+@pytest.mark.parametrize(("option", "value", "why"), BAD_OPTIONS)
+def test_bad_option_exits_2_naming_the_option_and_the_fix_and_writes_nothing(
+        cli, tmp_path, option, value, why):
+    result = cli(["new", str(tmp_path / "p"), option, value])
+    assert result.exit_code == 2
+    lines = [line.strip() for line in result.stderr.splitlines()]
+    problem = next(line for line in lines if line.startswith(f"{option}:"))
+    assert why in problem
+    assert "(" in problem and problem.endswith(")")  # "(how to fix it)"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_problem_is_reported_at_once(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--app-name", "1x", "--namespace", "a_b",
+                  "--api-version", "99.0", "--eca", "nope"])
+    assert result.exit_code == 2
+    assert "4 problem(s)" in result.stderr
+    for option in ("--app-name:", "--namespace:", "--api-version:", "--eca:"):
+        assert option in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_non_empty_target_needs_force(cli, tmp_path, make_tree, read_tree):
+    make_tree(tmp_path / "p", {"mine.txt": "keep"})
+    result = cli(["new", str(tmp_path / "p")])
+    assert result.exit_code == 2
+    assert "--force" in result.stderr
+    assert read_tree(tmp_path / "p") == {"mine.txt": b"keep"}
+    result = cli(["new", str(tmp_path / "p"), "--force"])
+    assert result.exit_code == 0, result.stderr
+    assert read_tree(tmp_path / "p") == {**expected_files(), "mine.txt": b"keep"}
+
+
+def test_target_that_is_a_file_exits_2(cli, tmp_path):
+    (tmp_path / "p").write_text("x")
+    result = cli(["new", str(tmp_path / "p"), "--force"])
+    assert result.exit_code == 2
+    assert "not a directory" in result.stderr
+
+
+def test_dry_run_shows_the_tree_and_writes_nothing(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []
+    assert "dry run" in result.stdout
+    for rel in expected_files():
+        assert rel.rsplit("/", 1)[-1] in result.stdout
+    assert f"{len(expected_files())} files" in result.stdout
+
+
+def test_dry_run_still_validates(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--dry-run", "--namespace", "bad_ns"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
+# --- answers files ---------------------------------------------------------------------
+
+
+ANSWERS = {"app_label": "Initech Bridge", "app_name": "Initech", "description": "Moves TPS.",
+           "namespace": "initech", "package_name": "Initech Bridge", "api_version": "66.0",
+           "contact_email": "bill@initech.example", "setting_name": "Initech_Config",
+           "login_url": "test", "oauth_scopes": "Api, OpenID", "eca": "packaged"}
+
+
+def test_answers_file_supplies_everything(cli, tmp_path, read_tree):
+    answers = tmp_path / "answers.toml"
+    answers.write_text(dump_answers(build_spec(ANSWERS)), encoding="utf-8")
+    result = cli(["new", str(tmp_path / "p"), "--answers", str(answers)])
+    assert result.exit_code == 0, result.stderr
+    assert read_tree(tmp_path / "p") == expected_files(**ANSWERS)
+
+
+def test_options_override_the_answers_file(cli, tmp_path, read_tree):
+    answers = tmp_path / "answers.toml"
+    answers.write_text(dump_answers(build_spec(ANSWERS)), encoding="utf-8")
+    result = cli(["new", str(tmp_path / "p"), "--answers", str(answers), "--eca", "template"])
+    assert result.exit_code == 0, result.stderr
+    assert read_tree(tmp_path / "p") == expected_files(**{**ANSWERS, "eca": "template"})
+
+
+def test_regenerating_from_scaffold_toml_is_byte_identical(cli, tmp_path, read_tree):
+    target = tmp_path / "p"
+    assert cli(["new", str(target), *[x for k, v in ANSWERS.items()
+                                      for x in (f"--{k.replace('_', '-')}", v)]]).exit_code == 0
+    before = read_tree(target)
+    result = cli(["new", str(target), "--answers", str(target / ANSWERS_FILE), "--force"])
+    assert result.exit_code == 0, result.stderr
+    assert read_tree(target) == before
+
+
+def test_regenerating_with_other_answers_removes_stale_files(cli, tmp_path, read_tree):
+    target = tmp_path / "p"
+    assert cli(["new", str(target), "--eca", "template"]).exit_code == 0
+    (target / "NOTES.md").write_text("mine")
+    result = cli(["new", str(target), "--answers", str(target / ANSWERS_FILE), "--eca",
+                  "packaged", "--force"])
+    assert result.exit_code == 0, result.stderr
+    assert read_tree(target) == {**expected_files(eca="packaged"), "NOTES.md": b"mine"}
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    ('[scaffold]\napp_lable = "Typo"\n', "app_lable: is not a known answer"),
+    ('[scaffold]\napp_label = "unterminated\n', "not valid TOML"),
+    ('[scaffold]\napi_version = 68.0\n', "api_version: must be a string"),
+    ('[scaffold]\neca = true\nnamespace = 3\n', "2 problem(s)"),
+    ('[scaffold]\nnamespace = "a_b"\n', "--namespace: must be 1 to 15"),
+    ('scaffold = 1\n', "must be a table"),
+])
+def test_bad_answers_file_exits_2_and_writes_nothing(cli, tmp_path, content, why):
+    answers = tmp_path / "answers.toml"
+    answers.write_text(content, encoding="utf-8")
+    result = cli(["new", str(tmp_path / "p"), "--answers", str(answers)])
+    assert result.exit_code == 2
+    assert why in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.toml"]
+
+
+def test_missing_answers_file_exits_2(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--answers", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2
+    assert "cannot read answers file" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- prompts -----------------------------------------------------------------------------
+
+
+def test_interactive_run_prompts_for_each_answer(cli, tmp_path, read_tree):
+    # label, then Enter for every default (app_name follows the label), except the namespace.
+    lines = ["Globex Sync", "", "", "globex", "", "", "", "", "", "", ""]
+    result = cli(["new", str(tmp_path / "p"), "--interactive"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert "Integration label" in result.stdout
+    assert "Integration API name [Globex_Sync]" in result.stdout
+    assert read_tree(tmp_path / "p") == expected_files(app_label="Globex Sync",
+                                                       namespace="globex")
+
+
+def test_interactive_run_skips_answers_given_as_options(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--interactive", "--app-label", "X"],
+                 input="\n" * 10)
+    assert result.exit_code == 0, result.stderr
+    assert "Integration label" not in result.stdout
+    assert "Integration API name [X]" in result.stdout
+
+
+def test_interactive_run_asks_again_after_a_bad_answer(cli, tmp_path, read_tree):
+    result = cli(["new", str(tmp_path / "p"), "--interactive"],
+                 input="Globex\n1bad\nAlso__bad\n\n" + "\n" * 9)
+    assert result.exit_code == 0, result.stderr
+    assert "must start with a letter" in result.stderr
+    assert "two consecutive underscores" in result.stderr
+    assert result.stdout.count("Integration API name [Globex]") == 3
+    assert read_tree(tmp_path / "p") == expected_files(app_label="Globex")
+
+
+def test_interactive_run_with_a_bad_option_exits_2(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--interactive", "--namespace", "a_b"],
+                 input="\n" * 11)
+    assert result.exit_code == 2
+    assert "--namespace: must be 1 to 15" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_end_of_input_at_a_prompt_exits_130_and_writes_nothing(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--interactive"], input="")
+    assert result.exit_code == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_answers_file_never_prompts(cli, tmp_path):
+    answers = tmp_path / "answers.toml"
+    answers.write_text('[scaffold]\napp_label = "X"\n', encoding="utf-8")
+    result = cli(["new", str(tmp_path / "p"), "--answers", str(answers), "--interactive"])
+    assert result.exit_code == 0, result.stderr
+    assert "Integration label" not in result.stdout
+
+
+def test_no_interactive_never_prompts(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--no-interactive"], input="Other\n")
+    assert result.exit_code == 0
+    assert "Integration label" not in result.stdout
+
+
+# --- exit codes for bugs and interrupts ------------------------------------------------------
+
+
+def test_template_bug_exits_3_with_one_line_and_a_debug_hint(cli, tmp_path, monkeypatch):
+    def broken(spec, planned=None):
+        raise TemplateBug("template rendered invalid XML for x.xml: boom")
+
+    monkeypatch.setattr(render_mod, "render", broken)
+    result = cli(["new", str(tmp_path / "p")])
+    assert result.exit_code == 3
+    assert "invalid XML for x.xml" in result.stderr and "--debug" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unexpected_exception_exits_3_and_debug_shows_it(cli, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(render_mod, "write_tree", broken)
+    result = cli(["new", str(tmp_path / "p")])
+    assert result.exit_code == 3
+    assert "RuntimeError" in result.stderr and "--debug" in result.stderr
+    assert "secret internals" not in result.stderr
+    with pytest.raises(RuntimeError):
+        cli(["new", str(tmp_path / "p"), "--debug"])
+
+
+def test_keyboard_interrupt_exits_130(cli, tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render_mod, "write_tree", interrupted)
+    result = cli(["new", str(tmp_path / "p")])
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr
+
+
+def test_failed_write_exits_2_and_leaves_nothing(cli, tmp_path, monkeypatch):
+    real = Path.write_bytes
+    calls = []
+
+    def write_bytes(self, data):
+        calls.append(self)
+        if len(calls) > 5:
+            raise OSError(28, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    result = cli(["new", str(tmp_path / "p")])
+    assert result.exit_code == 2
+    assert "No space left on device" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- properties through the CLI ----------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(label=st.text(max_size=45), namespace=st.text(max_size=16))
+def test_cli_either_rejects_with_2_and_writes_nothing_or_creates_the_project(
+        cli, tmp_path_factory, label, namespace):
+    root = tmp_path_factory.mktemp("cli")
+    if "\x00" in label + namespace:  # argv cannot carry NUL
+        return
+    result = cli(["new", str(root / "p"), "--app-label", label, "--namespace", namespace])
+    assert result.exit_code in (0, 2), result.stderr
+    if result.exit_code == 2:
+        assert "problem(s)" in result.stderr
+        assert list(root.iterdir()) == []
+    else:
+        spec = build_spec({"app_label": label, "namespace": namespace})
+        assert (root / "p" / ANSWERS_FILE).read_bytes() == render(spec)[ANSWERS_FILE]
