@@ -26,7 +26,8 @@ def rsa_key(bits: int = 2048) -> rsa.RSAPrivateKey:
 
 @functools.cache
 def ec_key(curve: str = "secp256r1") -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key({"secp256r1": ec.SECP256R1(), "secp384r1": ec.SECP384R1()}[curve])
+    curves = {"secp256r1": ec.SECP256R1(), "secp384r1": ec.SECP384R1()}
+    return ec.generate_private_key(curves[curve])
 
 
 @functools.cache
@@ -101,7 +102,7 @@ def _b64url_int(n: int, size: int | None = None) -> str:
 
 
 def jwk(key, private: bool = True) -> dict[str, str]:
-    """RFC 7517 JWK of an RSA, EC (P-256/P-384) or Ed25519 key; public members only unless private."""
+    """RFC 7517 JWK of an RSA, EC (P-256/P-384) or Ed25519 key; public members unless private."""
     import base64
 
     def b64(raw: bytes) -> str:

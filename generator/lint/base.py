@@ -15,7 +15,7 @@ class FileContext:
 
     path: str  # POSIX path relative to the scan root (archive members: "a.zip!x/y.pem")
     name: str  # last path component (of the member, for archive members)
-    in_package: bool  # inside a packageDirectories entry of sfdx-project.json (and not forceignored)
+    in_package: bool  # in a packageDirectories entry of sfdx-project.json, not forceignored
     depth: int = 0  # archive nesting depth; 0 for files on disk or in the git index
 
 

@@ -1,0 +1,404 @@
+"""Binary key containers, by content whatever the file name: bare DER, PKCS#12, JKS/JCEKS.
+
+PKCS#12: the bag OIDs (keyBag, pkcs8ShroudedKeyBag, secretBag) are read without the password
+from the plaintext `data` parts of the AuthenticatedSafe (where OpenSSL, cryptography, Java
+keytool, Windows and NSS put keys). Opaque parts are opened with cryptography and a few
+well-known passwords. A file whose only opaque parts are `encryptedData` and which cannot be
+opened is the certificate-only layout of every mainstream writer (cert bags are the ones they
+password-encrypt) and is NOT reported; any other layout that cannot be opened (signedData
+integrity mode, envelopedData, broken structure) is reported as "possibly with a private key".
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from generator.lint.base import FileContext
+from generator.lint.finding import Hit, Rule, fingerprint
+from generator.lint.keys import KeyInfo, classify_der
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        id="der-private-key",
+        summary="Binary DER private key (PKCS#1, PKCS#8, encrypted PKCS#8, SEC1, DSA)",
+        why="A private key in the repository or package lets anyone sign as you; it ships to "
+        "every subscriber and stays in git history.",
+        fix="Delete the file, purge it from git history, and rotate the key (new certificate).",
+    ),
+    Rule(
+        id="pkcs12-private-key",
+        summary="PKCS#12 (.p12/.pfx, any name) holding a private or secret key",
+        why="A PKCS#12 password is usually weak or default; the key inside is a leaked key.",
+        fix="Remove the file, purge it from history and rotate the key. Ship only the public "
+        "certificate, never a keystore.",
+    ),
+    Rule(
+        id="keystore-private-key",
+        summary="Java keystore (JKS/JCEKS) with a PrivateKeyEntry or SecretKeyEntry",
+        why="Salesforce 'Export to Keystore' writes the org's private key into a JKS file; "
+        "keystore passwords are weak and the key inside is a leaked key.",
+        fix="Remove the keystore, purge it from history and rotate the certificate in Setup.",
+    ),
+)
+
+_P12_PASSWORDS: tuple[bytes | None, ...] = (None, b"", b"changeit", b"changeme", b"password")
+
+
+def _oid(dotted: str) -> bytes:
+    parts = [int(p) for p in dotted.split(".")]
+    out = bytearray([40 * parts[0] + parts[1]])
+    for n in parts[2:]:
+        chunk = [n & 0x7F]
+        while n > 0x7F:
+            n >>= 7
+            chunk.append(0x80 | (n & 0x7F))
+        out.extend(reversed(chunk))
+    return bytes(out)
+
+
+_DATA = _oid("1.2.840.113549.1.7.1")
+_SIGNED = _oid("1.2.840.113549.1.7.2")
+_ENCRYPTED = _oid("1.2.840.113549.1.7.6")
+_BAG = "1.2.840.113549.1.12.10.1."
+_KEY_BAG, _SHROUDED, _SECRET, _NESTED = (_oid(_BAG + n) for n in "1256")
+
+_Item = tuple[int, int, int, int, int]  # tag, content start, content end, next, tag position
+
+
+def _ber(buf: bytes, pos: int, depth: int = 0) -> _Item | None:
+    """One BER TLV (definite or indefinite length) fully inside buf, or None."""
+    if pos + 2 > len(buf) or depth > 24 or buf[pos] & 0x1F == 0x1F:
+        return None
+    tag, first = buf[pos], buf[pos + 1]
+    if first == 0x80:  # indefinite: constructed only, ends with 00 00
+        if not tag & 0x20:
+            return None
+        p = pos + 2
+        while buf[p : p + 2] != b"\0\0":
+            item = _ber(buf, p, depth + 1)
+            if item is None:
+                return None
+            p = item[3]
+        return tag, pos + 2, p, p + 2, pos
+    start, length = pos + 2, first
+    if first > 0x80:
+        count = first & 0x7F
+        if count > 4:
+            return None
+        start += count
+        length = int.from_bytes(buf[pos + 2 : start], "big")
+    end = start + length
+    return (tag, start, end, end, pos) if end <= len(buf) else None
+
+
+def _kids(buf: bytes, item: _Item) -> list[_Item] | None:
+    out, pos = [], item[1]
+    while pos < item[2]:
+        kid = _ber(buf, pos)
+        if kid is None:
+            return None
+        out.append(kid)
+        pos = kid[3]
+    return out
+
+
+def _octets(buf: bytes, item: _Item, depth: int = 0) -> bytes | None:
+    """OCTET STRING content, joining BER constructed segments."""
+    if item[0] == 0x04:
+        return buf[item[1] : item[2]]
+    kids = _kids(buf, item) if item[0] == 0x24 and depth < 8 else None
+    if kids is None:
+        return None
+    parts = [_octets(buf, k, depth + 1) for k in kids]
+    return None if any(p is None for p in parts) else b"".join(p or b"" for p in parts)
+
+
+@dataclass(slots=True)
+class _P12:
+    keys: list[tuple[str, KeyInfo | None]]  # (bag kind, classification)
+    end: int = 0  # length of the PFX in the file
+    opaque: int = 0  # encryptedData parts
+    odd: bool = False  # a part or layout this reader cannot see into
+
+
+def _pfx(data: bytes) -> _P12 | None:
+    """PKCS#12 PFX shape (version 3, ContentInfo) or None; never raises. Trailing bytes after
+    the PFX are ignored; a truncated PFX is reported from the key-bag OIDs it still shows."""
+    try:
+        top = _ber(data, 0)
+        if top is None:
+            return _truncated_pfx(data)
+        if top[0] != 0x30:
+            return None
+        data = data[: top[3]]
+        kids = _kids(data, top)
+        if not kids or len(kids) < 2 or data[kids[0][1] : kids[0][2]] != b"\x03":
+            return None
+        info = _kids(data, kids[1])
+        if not info or info[0][0] != 0x06:
+            return None
+        oid = data[info[0][1] : info[0][2]]
+        if oid not in (_DATA, _SIGNED):
+            return None
+        found = _P12([], end=top[3])
+        wrapped = _kids(data, info[1]) if len(info) > 1 and info[1][0] == 0xA0 else None
+        safe = _octets(data, wrapped[0]) if oid == _DATA and wrapped else None
+        if safe is None:
+            found.odd = True
+            return found
+        _auth_safe(safe, found)
+        return found
+    except (IndexError, ValueError, RecursionError):
+        return None
+
+
+def _truncated_pfx(data: bytes) -> _P12 | None:
+    head = data[:32]
+    if data[:1] != b"\x30" or b"\x02\x01\x03\x30" not in head[:10]:
+        return None
+    if _DATA not in head and _SIGNED not in head:
+        return None
+    found = _P12([], odd=True, end=len(data))
+    for oid, bag in (
+        (_SHROUDED, "pkcs8ShroudedKeyBag"),
+        (_KEY_BAG, "keyBag"),
+        (_SECRET, "secretBag"),
+    ):
+        if b"\x06" + bytes([len(oid)]) + oid in data:
+            found.keys.append((f"{bag} (truncated file)", None))
+    return found
+
+
+def _auth_safe(buf: bytes, found: _P12) -> None:
+    top = _ber(buf, 0)
+    parts = _kids(buf, top) if top and top[0] == 0x30 else None
+    if parts is None:
+        found.odd = True
+        return
+    for part in parts:
+        ci = _kids(buf, part)
+        if not ci or ci[0][0] != 0x06:
+            found.odd = True
+            continue
+        oid = buf[ci[0][1] : ci[0][2]]
+        wrapped = _kids(buf, ci[1]) if len(ci) > 1 and ci[1][0] == 0xA0 else None
+        if oid == _DATA and wrapped and (contents := _octets(buf, wrapped[0])) is not None:
+            _bags(contents, found, 0)
+        elif oid == _ENCRYPTED:
+            found.opaque += 1
+        else:
+            found.odd = True
+
+
+def _bags(buf: bytes, found: _P12, depth: int) -> None:
+    top = _ber(buf, 0)
+    bags = _kids(buf, top) if top and top[0] == 0x30 else None
+    if bags is None:
+        found.odd = True
+        return
+    for bag in bags:
+        kids = _kids(buf, bag)
+        if not kids or kids[0][0] != 0x06:
+            found.odd = True
+            continue
+        oid = buf[kids[0][1] : kids[0][2]]
+        value = _kids(buf, kids[1]) if len(kids) > 1 and kids[1][0] == 0xA0 else None
+        if oid == _KEY_BAG:
+            found.keys.append(("keyBag", _classify_bag(buf, value)))
+        elif oid == _SHROUDED:
+            found.keys.append(("pkcs8ShroudedKeyBag", _classify_bag(buf, value)))
+        elif oid == _SECRET:
+            found.keys.append(("secretBag", None))
+        elif oid == _NESTED and value and depth < 4:
+            _bags(buf[value[0][4] : value[0][3]], found, depth + 1)
+
+
+def _classify_bag(buf: bytes, value: list[_Item] | None) -> KeyInfo | None:
+    if not value:
+        return None
+    return classify_der(buf[value[0][4] : value[0][3]])
+
+
+def _key_info(key: object) -> KeyInfo | None:
+    """Classify a loaded private key through classify_der (same kind and fingerprint)."""
+    try:
+        der = key.private_bytes(  # type: ignore[attr-defined]
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    except Exception:  # noqa: BLE001 - unsupported key type: no refinement
+        return None
+    return classify_der(der)
+
+
+def _open_p12(data: bytes) -> tuple[bool, KeyInfo | None] | None:
+    """(has a key, its info) when a well-known password opens the file, else None."""
+    for password in _P12_PASSWORDS:
+        try:
+            loaded = pkcs12.load_pkcs12(data, password)
+        except Exception:  # noqa: BLE001, S112 - wrong password or unsupported: try the next
+            continue
+        return loaded.key is not None, _key_info(loaded.key) if loaded.key else None
+    return None
+
+
+def _scan_p12(data: bytes, found: _P12) -> Iterator[Hit]:
+    if not found.keys and not found.odd and not found.opaque:
+        return  # fully readable, certificates only
+    opened = _open_p12(data[: found.end])
+    if found.keys:
+        for bag, info in found.keys:
+            best = opened[1] if opened and opened[1] else info
+            kind = f"PKCS#12 {best.kind}" if best else f"PKCS#12 {bag}"
+            fp = best.fingerprint if best else fingerprint(data)
+            yield Hit("pkcs12-private-key", 0, kind, fp, f"PKCS#12 > {bag}")
+        return
+    if opened is not None:
+        if opened[0]:
+            info = opened[1]
+            kind = f"PKCS#12 {info.kind}" if info else "PKCS#12 private key"
+            fp = info.fingerprint if info else fingerprint(data)
+            yield Hit(
+                "pkcs12-private-key", 0, kind, fp, "PKCS#12 opened with a well-known password"
+            )
+        return
+    if found.odd:
+        yield Hit(
+            "pkcs12-private-key",
+            0,
+            "PKCS#12, possibly with a private key (could not open)",
+            fingerprint(data),
+            "PKCS#12 > unreadable layout",
+        )
+    # opaque encryptedData only: the certificate-only layout (see module docstring)
+
+
+def _public_kind(cert_der: bytes) -> tuple[str, str] | None:
+    """(kind, fingerprint of the SubjectPublicKeyInfo) from an X.509 certificate."""
+    try:
+        pub = x509.load_der_x509_certificate(cert_der).public_key()
+        spki = pub.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    except Exception:  # noqa: BLE001 - unsupported or broken certificate
+        return None
+    size = getattr(pub, "key_size", None)
+    curve = getattr(pub, "curve", None)
+    name = type(pub).__name__.removeprefix("_").replace("PublicKey", "")
+    if curve is not None:
+        curves = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+        kind = f"EC {curves.get(curve.name, curve.name)}"
+    else:
+        kind = f"{name} {size}" if size else name
+    return kind, fingerprint(spki)
+
+
+_JKS_MAGIC = {b"\xfe\xed\xfe\xed": "JKS", b"\xce\xce\xce\xce": "JCEKS"}
+
+
+class _Reader:
+    def __init__(self, buf: bytes, pos: int) -> None:
+        self.buf, self.pos = buf, pos
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > len(self.buf):
+            raise ValueError("truncated")
+        self.pos += n
+        return self.buf[self.pos - n : self.pos]
+
+    def u32(self) -> int:
+        return int(struct.unpack(">I", self.take(4))[0])
+
+    def utf(self) -> None:
+        self.take(int(struct.unpack(">H", self.take(2))[0]))
+
+
+def _scan_keystore(data: bytes, store: str) -> Iterator[Hit]:
+    rd = _Reader(data, 4)
+    try:
+        version, count = rd.u32(), rd.u32()
+        if version not in (1, 2):
+            raise ValueError("version")
+        for _ in range(count):
+            at, tag = rd.pos, rd.u32()
+            rd.utf()
+            rd.take(8)
+            if tag == 2:  # trustedCertEntry
+                if version == 2:
+                    rd.utf()
+                rd.take(rd.u32())
+            elif tag == 1:  # PrivateKeyEntry: protected key, then the certificate chain
+                key = classify_der(rd.take(rd.u32()))
+                chain = rd.u32()
+                first = None
+                for i in range(chain):
+                    if version == 2:
+                        rd.utf()
+                    cert = rd.take(rd.u32())
+                    first = _public_kind(cert) if i == 0 else first
+                kind = first[0] if first else (key.kind if key else "private key")
+                fp = first[1] if first else (key.fingerprint if key else fingerprint(data))
+                yield Hit(
+                    "keystore-private-key", at, f"{store} {kind}", fp, f"{store} > PrivateKeyEntry"
+                )
+            elif tag == 3 and store == "JCEKS":  # SecretKeyEntry: a serialized SealedObject
+                yield Hit(
+                    "keystore-private-key",
+                    at,
+                    "JCEKS secret key",
+                    fingerprint(data),
+                    "JCEKS > SecretKeyEntry",
+                )
+                return  # its Java-serialized length cannot be skipped reliably
+            else:
+                raise ValueError("entry tag")
+    except (ValueError, struct.error):
+        yield Hit(
+            "keystore-private-key",
+            rd.pos,
+            f"{store}, possibly with a private key (could not parse)",
+            fingerprint(data),
+            f"{store} > unreadable entry",
+        )
+
+
+def _der_length_ok(data: bytes) -> bool:
+    """Cheap gate: a SEQUENCE header (short form: fits the file, maybe with trailing bytes)."""
+    if len(data) < 32 or data[0] != 0x30:
+        return False
+    first = data[1]
+    return first == 0x80 or 0x81 <= first <= 0x84 or first + 2 <= len(data)
+
+
+def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:
+    """Hits for DER keys, PKCS#12 and Java keystores in one blob. Never raises."""
+    try:
+        return list(_scan(data))
+    except Exception:  # noqa: BLE001 - arbitrary bytes must never crash the linter
+        return []
+
+
+def _scan(data: bytes) -> Iterator[Hit]:
+    store = _JKS_MAGIC.get(data[:4])
+    if store is not None:
+        yield from _scan_keystore(data, store)
+        return
+    if not _der_length_ok(data):
+        return
+    found = _pfx(data)
+    if found is not None:
+        yield from _scan_p12(data, found)
+        return
+    for blob in (data, data.rstrip(b"\r\n\t \0")):
+        info = classify_der(blob, truncated_ok=True)
+        if info is not None:
+            detail = "binary DER" + (" (truncated)" if info.truncated else "")
+            yield Hit("der-private-key", 0, info.kind, info.fingerprint, detail)
+            return

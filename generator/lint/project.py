@@ -1,0 +1,254 @@
+"""SFDX project layout: which files ship in a package (packageDirectories minus .forceignore).
+
+Paths are POSIX strings relative to the project root (the directory holding sfdx-project.json).
+`.forceignore` uses gitignore syntax, matched like Salesforce's source-deploy-retrieve does (the
+`ignore` npm package): the last matching pattern wins, and nothing inside an ignored directory can
+be re-included. SDR adds its own default patterns whenever a `.forceignore` exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_FILE = "sfdx-project.json"
+FORCEIGNORE = ".forceignore"
+# source-deploy-retrieve ForceIgnore.DEFAULT_IGNORE (the `.sf/orgs` exceptions do not matter here)
+SDR_DEFAULT_IGNORE = ("**/*.dup", "**/.*", "**/package2-descriptor.json",
+                      "**/package2-manifest.json")
+
+Reader = Callable[[str], bytes | None]  # project-relative path -> bytes, None when absent
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One compiled gitignore-style pattern."""
+
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+
+
+def compile_pattern(text: str) -> Pattern | None:
+    """Compile one gitignore line; None for blanks and comments."""
+    line = text.rstrip("\r\n")
+    if not line.endswith("\\ "):
+        line = line.rstrip(" \t")
+    if not line or line.startswith("#"):
+        return None
+    negate = line.startswith("!")
+    if negate:
+        line = line[1:]
+    elif line.startswith(("\\!", "\\#")):
+        line = line[1:]
+    dir_only = line.endswith("/")
+    line = line.rstrip("/")
+    if not line:
+        return None
+    anchored = "/" in line
+    line = line.lstrip("/")
+    body = _translate(line)
+    prefix = "" if anchored or line.startswith("**/") else "(?:.*/)?"
+    return Pattern(re.compile(prefix + body + r"\Z", re.DOTALL), negate, dir_only)
+
+
+def _translate(glob: str) -> str:
+    out: list[str] = []
+    i, n = 0, len(glob)
+    while i < n:
+        if glob.startswith("**/", i) and (i == 0 or glob[i - 1] == "/"):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i) and i + 2 == n and (i == 0 or glob[i - 1] == "/"):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif glob[i] == "[":
+            end = glob.find("]", i + 2)
+            if end == -1:
+                out.append(re.escape("["))
+                i += 1
+                continue
+            inner = glob[i + 1:end]
+            if inner.startswith("!"):
+                inner = "^" + inner[1:]
+            out.append("[" + inner.replace("\\", "\\\\") + "]")
+            i = end + 1
+        elif glob[i] == "\\" and i + 1 < n:
+            out.append(re.escape(glob[i + 1]))
+            i += 2
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreRules:
+    """An ordered gitignore pattern list."""
+
+    patterns: tuple[Pattern, ...] = ()
+
+    @classmethod
+    def parse(cls, lines: Iterable[str]) -> IgnoreRules:
+        return cls(tuple(p for p in (compile_pattern(line) for line in lines) if p is not None))
+
+    def _decide(self, path: str, is_dir: bool) -> bool | None:
+        verdict: bool | None = None
+        for pat in self.patterns:
+            if pat.dir_only and not is_dir:
+                continue
+            if pat.regex.match(path):
+                verdict = not pat.negate
+        return verdict
+
+    def ignores(self, path: str) -> bool:
+        """True when the file `path` (relative, POSIX) is ignored."""
+        if not self.patterns:
+            return False
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            if self._decide("/".join(parts[:i]), is_dir=True):
+                return True
+        return bool(self._decide(path, is_dir=False))
+
+
+def matches_glob(pattern: str, path: str) -> bool:
+    """gitignore-style match of one pattern against a relative POSIX path or its parents."""
+    compiled = compile_pattern(pattern)
+    if compiled is None:
+        return False
+    return IgnoreRules((Pattern(compiled.regex, False, compiled.dir_only),)).ignores(path)
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """One SFDX project: its package directories and .forceignore rules."""
+
+    root: Path
+    package_dirs: tuple[str, ...]
+    forceignore: IgnoreRules = field(default_factory=IgnoreRules)
+    problem: str | None = None  # set when sfdx-project.json is unusable: then everything ships
+
+    def in_package(self, rel: str) -> bool:
+        """Does the file at `rel` (relative to root) ship in a package version?"""
+        if self.problem is not None:
+            return True  # fail closed: we cannot tell, so assume it ships
+        if not any(rel == d or rel.startswith(d + "/") for d in self.package_dirs):
+            return False
+        return not self.forceignore.ignores(rel)
+
+
+def _norm_dir(raw: str) -> str:
+    parts = [p for p in raw.replace("\\", "/").split("/") if p not in ("", ".")]
+    return "/".join(parts)
+
+
+def load_project(root: Path, read: Reader, nested: bool = False) -> Project:
+    """Read sfdx-project.json and .forceignore through `read` (disk or the git index).
+
+    A file ships when it lies in a packageDirectories entry that names a `package` and
+    .forceignore does not exclude it. A project naming no package yet counts every entry,
+    except a project nested inside another one (e.g. a generated `subscriber-eca/` that the
+    subscriber deploys itself), which ships nothing.
+    """
+    raw = read(PROJECT_FILE)
+    if raw is None:
+        return Project(root, (), problem=f"{PROJECT_FILE} could not be read")
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+        entries = [(e["path"], "package" in e) for e in doc["packageDirectories"]]
+        if not all(isinstance(path, str) for path, _ in entries):
+            raise TypeError
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return Project(root, (), problem=f"{PROJECT_FILE} has no valid packageDirectories")
+    named = [path for path, has_package in entries if has_package]
+    if named:  # what `sf package version create` builds
+        chosen = named
+    elif nested:  # a deploy-only companion project inside another project
+        chosen = []
+    else:  # no package registered yet: every entry will be packaged
+        chosen = [path for path, _ in entries]
+    dirs = tuple(_norm_dir(path) for path in chosen)
+    ignore_raw = read(FORCEIGNORE)
+    rules = IgnoreRules()
+    if ignore_raw is not None:
+        text = ignore_raw.decode("utf-8", errors="replace")
+        rules = IgnoreRules.parse([*SDR_DEFAULT_IGNORE, *text.splitlines()])
+    return Project(root, tuple(d for d in dirs if d), rules)
+
+
+def disk_reader(root: Path) -> Reader:
+    def read(rel: str) -> bytes | None:
+        try:
+            return (root / rel).read_bytes()
+        except OSError:
+            return None
+    return read
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest directory at or above `start` that holds sfdx-project.json."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / PROJECT_FILE).is_file():
+            return candidate
+    return None
+
+
+class ProjectIndex:
+    """Finds the project of any file (the nearest sfdx-project.json above it), cached per dir.
+
+    `has_project(dir)` says whether a directory holds sfdx-project.json; `reader(dir)` reads
+    files relative to that project root. Both are injectable so the git index can stand in.
+    """
+
+    def __init__(self, has_project: Callable[[Path], bool],
+                 reader: Callable[[Path], Reader]) -> None:
+        self._has = has_project
+        self._reader = reader
+        self._by_dir: dict[Path, Project | None] = {}
+
+    def project_of(self, directory: Path) -> Project | None:
+        chain: list[Path] = []
+        found: Project | None = None
+        for d in (directory, *directory.parents):
+            if d in self._by_dir:
+                found = self._by_dir[d]
+                break
+            chain.append(d)
+            if self._has(d):
+                nested = any(self._has(up) for up in d.parents)
+                found = load_project(d, self._reader(d), nested)
+                self._by_dir[d] = found
+                chain.pop()
+                break
+        for d in chain:
+            self._by_dir[d] = found
+        return found
+
+    def in_package(self, path: Path) -> bool:
+        project = self.project_of(path.parent)
+        if project is None:
+            return False
+        try:
+            rel = path.relative_to(project.root).as_posix()
+        except ValueError:
+            return False
+        return project.in_package(rel)
+
+    def problems(self) -> Sequence[str]:
+        return sorted({f"{p.root}: {p.problem}" for p in self._by_dir.values()
+                       if p is not None and p.problem})
+
+
+def disk_index() -> ProjectIndex:
+    return ProjectIndex(lambda d: (d / PROJECT_FILE).is_file(), disk_reader)

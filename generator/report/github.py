@@ -1,0 +1,50 @@
+"""GitHub Actions workflow commands: one annotation per finding and per suppression."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from generator.lint import registry
+from generator.lint.engine import LintResult
+from generator.lint.finding import Finding, Severity
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _where(f: Finding) -> str:
+    outer, _, member = f.path.partition("!")
+    parts = [f"file={_prop(outer)}"]
+    if f.line and not member:
+        parts.append(f"line={f.line}")
+    return ",".join(parts)
+
+
+def _body(f: Finding) -> str:
+    outer, _, member = f.path.partition("!")
+    text = f.message
+    if member:
+        text += f" in archive member {member}" + (f" line {f.line}" if f.line else "")
+    if f.fingerprint:
+        text += f" [{f.fingerprint}]"
+    if f.detail:
+        text += f" via {f.detail}"
+    return text
+
+
+def write(result: LintResult, stream: TextIO) -> None:
+    fixes = {r.id: r.fix for r in registry.all_rules()}
+    for f in result.findings:
+        level = "error" if f.severity is Severity.ERROR else "warning"
+        fix = fixes.get(f.rule_id, "")
+        body = _body(f) + (f". Fix: {fix}" if fix else "")
+        stream.write(f"::{level} {_where(f)},title={_prop(f.rule_id)}::{_data(body)}\n")
+    for s in result.suppressed:
+        body = f"{_body(s.finding)} suppressed ({s.source}, {s.where}): {s.reason}"
+        title = _prop(f"suppressed {s.finding.rule_id}")
+        stream.write(f"::notice {_where(s.finding)},title={title}::{_data(body)}\n")

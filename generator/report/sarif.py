@@ -1,0 +1,106 @@
+"""SARIF 2.1.0. Rule metadata comes from the registry; suppressed findings are included with a
+`suppressions` entry (kind inSource for inline markers, external for the config allowlist)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from generator import __version__
+from generator.lint import registry
+from generator.lint.allow import Suppressed
+from generator.lint.engine import LintResult
+from generator.lint.finding import Finding, Rule, Severity
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
+_SECURITY_SEVERITY = {Severity.ERROR: "9.0", Severity.WARNING: "5.0"}
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.id.split("-")),
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.why},
+        "help": {"text": rule.fix},
+        "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+        "properties": {"tags": ["security", "secrets"],
+                       "security-severity": _SECURITY_SEVERITY[rule.severity]},
+    }
+
+
+def _location(f: Finding) -> dict[str, Any]:
+    outer, _, member = f.path.partition("!")
+    if outer.startswith("/"):
+        artifact: dict[str, Any] = {"uri": PurePosixPath(outer).as_uri()}
+    else:
+        artifact = {"uri": quote(outer), "uriBaseId": "%SRCROOT%"}
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    if f.line and not member:
+        physical["region"] = {"startLine": f.line}
+    return {"physicalLocation": physical}
+
+
+def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None) -> dict[str, Any]:
+    outer, _, member = f.path.partition("!")
+    text = f.message
+    if member:
+        text += f" in archive member {member}" + (f" (line {f.line})" if f.line else "")
+    props: dict[str, Any] = {"inPackage": f.in_package}
+    if f.key_type:
+        props["keyType"] = f.key_type
+    if f.detail:
+        props["detail"] = f.detail
+    if member:
+        props["archiveMember"] = member
+        props["memberLine"] = f.line
+    out: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "level": _LEVEL[f.severity],
+        "message": {"text": text},
+        "locations": [_location(f)],
+        "properties": props,
+    }
+    if f.rule_id in index:
+        out["ruleIndex"] = index[f.rule_id]
+    if f.fingerprint:
+        out["partialFingerprints"] = {"keyFingerprint/v1": f.fingerprint}
+    if suppression is not None:
+        out["suppressions"] = [{
+            "kind": "inSource" if suppression.source == "inline" else "external",
+            "justification": suppression.reason,
+            "properties": {"where": suppression.where},
+        }]
+    return out
+
+
+def document(result: LintResult) -> dict[str, Any]:
+    rules = sorted(registry.all_rules(), key=lambda r: r.id)
+    index = {r.id: i for i, r in enumerate(rules)}
+    results = [_result(f, index, None) for f in result.findings]
+    results += [_result(s.finding, index, s) for s in result.suppressed]
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "scaffold",
+                "fullName": "scaffold lint",
+                "version": __version__,
+                "informationUri": "https://pypi.org/project/scaffold-sf/",
+                "rules": [_rule(r) for r in rules],
+            }},
+            "originalUriBaseIds": {"%SRCROOT%": {
+                "description": {"text": "The scanned project root."}}},
+            "results": results,
+            "invocations": [{"executionSuccessful": not result.unreadable}],
+        }],
+    }
+
+
+def write(result: LintResult, stream: TextIO) -> None:
+    json.dump(document(result), stream, indent=2, sort_keys=True, ensure_ascii=False)
+    stream.write("\n")

