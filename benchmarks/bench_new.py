@@ -7,7 +7,8 @@ medians and the ratio (goal: scaffold at least 10x faster). Not a unit test:
 
 The Salesforce CLI comes from the project's pinned toolchain: `tools/sf/sf-validate.sh
 --install-only --stages sf-cli` installs it (once, from the lockfile) into $SF_TOOLS_DIR
-(default /tmp/sf-tools). Without it, only scaffold is timed and the script says why.
+(default ~/.cache/scaffold-sf-tools, as in sf-validate.sh). Without it, only scaffold is
+timed and the script says why.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 VALIDATE = REPO / "tools" / "sf" / "sf-validate.sh"
-TOOLS = Path(os.environ.get("SF_TOOLS_DIR", "/tmp/sf-tools"))
+_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+TOOLS = Path(os.environ.get("SF_TOOLS_DIR") or _CACHE / "scaffold-sf-tools")
 QUIET_SF = {"SF_DISABLE_TELEMETRY": "true", "SF_AUTOUPDATE_DISABLE": "true",
             "SF_SKIP_NEW_VERSION_CHECK": "true", "SF_HIDE_RELEASE_NOTES": "true",
             "SF_USE_PROGRESS_BAR": "false", "NO_UPDATE_NOTIFIER": "1"}
