@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 import jinja2
 from lxml import etree
 
+from generator import spec as spec_rules
 from generator.errors import TargetError, TemplateBug
 from generator.spec import EcaMode, ProjectSpec, dump_answers
 
@@ -63,6 +64,14 @@ def _js_string(value: str) -> str:
     """A complete JavaScript single-quoted string literal (safe inside HTML too)."""
     body = json.dumps(value, ensure_ascii=False)[1:-1].replace('\\"', '"').replace("'", "\\'")
     return "'" + body.replace("<", "\\u003c").replace(">", "\\u003e") + "'"
+
+
+def _js_regex(pattern: str) -> str:
+    """A JavaScript regular expression literal (without flags) for a pattern written in the
+    syntax common to Python, Java and JavaScript."""
+    if "\n" in pattern or "\r" in pattern or pattern.endswith("\\"):
+        raise TemplateBug(f"pattern cannot be a JavaScript literal: {pattern!r}")
+    return "/" + re.sub(r"(?<!\\)((?:\\\\)*)/", r"\1\\/", pattern) + "/"
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -105,6 +114,7 @@ def _environment(root: Path) -> jinja2.Environment:
     )
     env.filters["apex_string"] = _apex_string
     env.filters["js_string"] = _js_string
+    env.filters["js_regex"] = _js_regex
     env.filters["json_string"] = lambda v: json.dumps(v, ensure_ascii=False)
     return env
 
@@ -189,6 +199,13 @@ def context(spec: ProjectSpec) -> dict[str, object]:
         "api_version": spec.api_version,
         "login_url": spec.login_url,
         "my_domain_url": spec.my_domain_url,
+        "login_audience": spec_rules.login_audience(spec.login_url),
+        "login_rule": {
+            "pattern": spec_rules.LOGIN_URL_PATTERN,
+            "forms": spec_rules.LOGIN_URL_FORMS,
+            "sandbox_my_domain_suffix": spec_rules.SANDBOX_MY_DOMAIN_SUFFIX,
+            "scratch_my_domain_suffix": spec_rules.SCRATCH_MY_DOMAIN_SUFFIX,
+        },
         "oauth_scopes_csv": ", ".join(spec.oauth_scopes),
         "eca_packaged": spec.eca is EcaMode.PACKAGED,
         "eca_project": ECA_PROJECT,

@@ -30,12 +30,35 @@ APP_NAME_LIMIT = APEX_NAME_LIMIT - len(LONGEST_CLASS_SUFFIX)
 LABEL_LIMIT = 40
 DESCRIPTION_LIMIT = 255
 LOGIN_HOSTS = {"login": "https://login.salesforce.com", "test": "https://test.salesforce.com"}
-_SALESFORCE_HOST_SUFFIXES = (".salesforce.com", ".force.com", ".salesforce.mil")
+# The accepted login URLs, defined once (SALESFORCE.md 5.2) and rendered into the generated
+# project: the setup controller's server-side check, the config class's audience logic and the
+# setup LWC's client-side check all use these, so the --login-url answer and the setup tab
+# accept exactly the same URLs. A My Domain name is letters, digits and hyphens (a sandbox's
+# looks like acme--uat), one DNS label: no leading or trailing hyphen, at most 63 characters.
+MY_DOMAIN_SUFFIX = ".my.salesforce.com"
+SANDBOX_MY_DOMAIN_SUFFIX = ".sandbox.my.salesforce.com"
+DEVELOP_MY_DOMAIN_SUFFIX = ".develop.my.salesforce.com"  # Developer Edition orgs
+SCRATCH_MY_DOMAIN_SUFFIX = ".scratch.my.salesforce.com"  # scratch orgs
+# Lower-case, anchored, in the syntax common to Python re, Java (Apex Pattern) and JavaScript;
+# callers lower-case the URL (Apex, Python) or match case-insensitively (LWC).
+LOGIN_URL_PATTERN = (
+    r"^https://(?:login|test|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.(?:sandbox|develop|scratch))?\.my)\.salesforce\.com$"
+)
+# Sandboxes and scratch orgs use the test.salesforce.com audience; everything else (production
+# login, production and Developer Edition My Domains) the login.salesforce.com one.
+SANDBOX_AUDIENCE_SUFFIXES = (SANDBOX_MY_DOMAIN_SUFFIX, SCRATCH_MY_DOMAIN_SUFFIX)
+# The accepted forms, as error messages name them.
+LOGIN_URL_FORMS = (
+    "https://login.salesforce.com, https://test.salesforce.com, or a My Domain login URL: "
+    "https://<name>.my.salesforce.com, https://<name>.sandbox.my.salesforce.com, "
+    "https://<name>.develop.my.salesforce.com or https://<name>.scratch.my.salesforce.com "
+    "(<name>: letters, digits and hyphens)"
+)
 # Patterns are used with fullmatch ("$" would accept a trailing newline) and spell out [0-9]
 # ("\d" also matches non-ASCII digits such as "６").
 _HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_HOST_LABEL}(?:\.{_HOST_LABEL})+")
-_HOST = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})+")
 _API_VERSION = re.compile(r"([1-9][0-9])\.0")
 # Characters that cannot appear in one line of XML/JSON/Apex text: C0/C1 controls, surrogates,
 # line and paragraph separators, and the two XML 1.0 non-characters.
@@ -83,7 +106,8 @@ FIELDS: tuple[Field, ...] = (
     Field("setting_name", "--setting-name", "Custom setting API name (without __c)",
           "API name of the protected hierarchy custom setting."),
     Field("login_url", "--login-url", "Default login URL (login, test or https My Domain URL)",
-          "login, test, or an https My Domain URL such as https://acme.my.salesforce.com."),
+          "login, test, or an https My Domain login URL such as https://acme.my.salesforce.com "
+          "(also the sandbox, develop and scratch forms)."),
     Field("oauth_scopes", "--oauth-scopes", "OAuth scopes (comma separated)",
           "Standard scope tokens such as Api, RefreshToken, OpenID."),
     Field("eca", "--eca", "External Client App (template or packaged)",
@@ -227,12 +251,19 @@ def _login_url(value: str) -> tuple[str | None, str | None]:
         return None, "is not a valid URL"
     if parts.scheme != "https":
         return None, "must be login, test, or an https URL"
-    if not _HOST.fullmatch(host) or not host.endswith(_SALESFORCE_HOST_SUFFIXES):
-        return None, "must be a Salesforce host (*.my.salesforce.com, *.force.com)"
     if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc \
             or port is not None or value.endswith(("?", "#")):
         return None, "must be the bare origin, with no path, query, port or user"
-    return f"https://{host}", None
+    url = f"https://{host}"  # urlsplit lower-cases the host
+    if not re.fullmatch(LOGIN_URL_PATTERN, url):
+        return None, "is not a Salesforce login URL"
+    return url, None
+
+
+def login_audience(login_url: str) -> str:
+    """The JWT audience (aud) for an accepted, normalized login URL."""
+    sandbox = login_url == LOGIN_HOSTS["test"] or login_url.endswith(SANDBOX_AUDIENCE_SUFFIXES)
+    return LOGIN_HOSTS["test"] if sandbox else LOGIN_HOSTS["login"]
 
 
 def build_spec(answers: Mapping[str, str]) -> ProjectSpec:
@@ -275,7 +306,7 @@ def build_spec(answers: Mapping[str, str]) -> ProjectSpec:
     bad("setting_name", naming.api_name_problem(a["setting_name"], 37),
         "use letters, digits and single underscores, at most 37 characters, without __c")
     login_url, login_problem = _login_url(a["login_url"])
-    bad("login_url", login_problem, "use login, test, or https://yourdomain.my.salesforce.com")
+    bad("login_url", login_problem, f"use login, test, {LOGIN_URL_FORMS}")
     scopes = tuple(dict.fromkeys(s.strip() for s in a["oauth_scopes"].split(",") if s.strip()))
     unknown_scopes = [s for s in scopes if s not in OAUTH_SCOPES]
     if unknown_scopes:

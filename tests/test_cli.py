@@ -99,7 +99,7 @@ BAD_OPTIONS = [
     ("--contact-email", "nobody", "not an email address"),
     ("--setting-name", "Settings__c", "two consecutive underscores"),
     ("--login-url", "http://acme.my.salesforce.com", "https"),
-    ("--login-url", "https://example.com", "Salesforce host"),
+    ("--login-url", "https://example.com", "Salesforce login URL"),
     ("--oauth-scopes", "Api,Bogus", "unknown scope Bogus"),
     ("--oauth-scopes", "RefreshToken", "other than RefreshToken"),
     ("--eca", "global", "not an ECA mode"),
@@ -150,7 +150,8 @@ def test_dry_run_shows_the_tree_and_writes_nothing(cli, tmp_path):
     result = cli(["new", str(tmp_path / "p"), "--dry-run"])
     assert result.exit_code == 0, result.stderr
     assert list(tmp_path.iterdir()) == []
-    assert "dry run" in result.stdout
+    # Rich wraps the header line at the console width, which a long tmp_path can exceed.
+    assert "dry run" in " ".join(result.stdout.split())
     for rel in expected_files():
         assert rel.rsplit("/", 1)[-1] in result.stdout
     assert f"{len(expected_files())} files" in result.stdout

@@ -21,6 +21,7 @@ from functools import cached_property
 import pytest
 from lxml import etree
 
+from generator.errors import SpecError
 from generator.render import PKG, render
 from generator.spec import Names, ProjectSpec, build_spec
 
@@ -34,6 +35,9 @@ VARIANTS: dict[str, dict[str, str]] = {
     "namespace": {"namespace": "acme"},
     "my-domain": {"login_url": "https://acme.my.salesforce.com"},
     "sandbox-my-domain": {"login_url": "https://acme--uat.sandbox.my.salesforce.com"},
+    "developer-edition": {"login_url": "https://acme-dev-ed.develop.my.salesforce.com",
+                          "namespace": "acme"},
+    "scratch-org": {"login_url": "https://acme.scratch.my.salesforce.com"},
     "test": {"login_url": "test"},
     "eca-packaged": {"eca": "packaged"},
 }
@@ -307,7 +311,8 @@ def _touches_records(code: str) -> bool:
 def check_sharing(p: Project) -> list[str]:
     """Top-level classes are `with sharing` (or commented `inherited sharing`); test classes are
     @IsTest. No class is `without sharing`. An inner class without a keyword runs in its
-    caller's sharing mode (Apex docs), so it may omit one only if it queries and writes nothing."""
+    caller's sharing mode (Apex docs), so it may omit one only if it queries and writes nothing
+    and, outside tests, has no code at all (exceptions and data holders such as Settings)."""
     problems = []
     for cls in p.classes.values():
         top = cls.top
@@ -320,8 +325,11 @@ def check_sharing(p: Project) -> list[str]:
         if top.sharing == "inherited" and "sharing" not in cls.comment_above(top.start).lower():
             problems.append(f"{cls.name}: inherited sharing without a comment saying why")
         for inner in cls.types[1:]:
-            if inner.sharing is None and _touches_records(cls.code[inner.open + 1:inner.close]):
+            body = cls.code[inner.open + 1:inner.close]
+            if inner.sharing is None and _touches_records(body):
                 problems.append(f"{cls.name}.{inner.name}: queries or DML, no sharing keyword")
+            elif inner.sharing is None and not cls.is_test and re.search(r"\)\s*\{", body):
+                problems.append(f"{cls.name}.{inner.name}: has code, no sharing keyword")
     return problems
 
 
@@ -416,8 +424,15 @@ VALIDATION_CASES = {
     ),
     "loginUrl": (
         ["https://login.salesforce.com", "https://test.salesforce.com",
-         "https://acme.my.salesforce.com", "https://acme--uat.sandbox.my.salesforce.com"],
+         "https://acme.my.salesforce.com", "https://acme--uat.sandbox.my.salesforce.com",
+         "https://acme-dev-ed.develop.my.salesforce.com", "https://acme.scratch.my.salesforce.com",
+         "https://a.my.salesforce.com", "https://" + "a" * 63 + ".sandbox.my.salesforce.com"],
         ["http://login.salesforce.com", "https://login.example.com",
+         "https://acme.force.com", "https://acme.lightning.force.com",
+         "https://acme.dev.my.salesforce.com", "https://acme.develop.salesforce.com",
+         "https://a.b.my.salesforce.com", "https://-acme.my.salesforce.com",
+         "https://acme-.my.salesforce.com", "https://" + "a" * 64 + ".my.salesforce.com",
+         "https://acme_uat.sandbox.my.salesforce.com", "https://my.salesforce.com",
          "https://login.salesforce.com.example.com", "https://acme.my.salesforce.com/path",
          "https://acme.my.salesforce.com@evil.example.com", "https://evil.com/.my.salesforce.com",
          "https://acme.my.salesforce.com:8443", "javascript:alert(1)//.my.salesforce.com", ""],
@@ -561,10 +576,12 @@ def _audience(config: Apex, url: str) -> str:
 
 
 def expected_audience(url: str) -> str:
-    """SALESFORCE.md 5.2: sandboxes (test.salesforce.com, *.sandbox.my.salesforce.com) use
-    https://test.salesforce.com, production login and production My Domains the login host."""
+    """SALESFORCE.md 5.2: sandboxes and scratch orgs (test.salesforce.com,
+    *.sandbox.my.salesforce.com, *.scratch.my.salesforce.com) use https://test.salesforce.com;
+    production login, production and Developer Edition (*.develop) My Domains the login host."""
     host = url.strip().lower().split("//", 1)[-1].rstrip("/")
-    sandbox = host == "test.salesforce.com" or host.endswith(".sandbox.my.salesforce.com")
+    sandbox = host == "test.salesforce.com" or host.endswith(
+        (".sandbox.my.salesforce.com", ".scratch.my.salesforce.com"))
     return SANDBOX_AUDIENCE if sandbox else PRODUCTION_AUDIENCE
 
 
@@ -573,6 +590,8 @@ AUDIENCE_URLS = (
     "https://acme.my.salesforce.com", "https://acme--uat.sandbox.my.salesforce.com",
     " HTTPS://Acme--UAT.Sandbox.My.Salesforce.com// ", "https://ACME.my.salesforce.com/",
     "https://sandbox.my.salesforce.com",  # a production My Domain named "sandbox"
+    "https://acme-dev-ed.develop.my.salesforce.com", "https://ACME.Scratch.my.salesforce.com/",
+    "https://scratch.my.salesforce.com",  # a production My Domain named "scratch"
 )
 
 
@@ -766,15 +785,20 @@ def test_generated_project_has_property(project: Project,
     assert check(project) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "spec._login_url accepts any https host under .salesforce.com/.force.com/.salesforce.mil, "
-    "but LOGIN_URL in templates/force-app/main/default/classes/_controller_class_.cls.j2 "
-    "(lines 23-25) only allows one label before (.sandbox).my.salesforce.com, so a Developer "
-    "Edition or scratch-org My Domain default can never be saved from the setup tab"))
 @pytest.mark.parametrize("login_url", ["https://acme-dev-ed.develop.my.salesforce.com",
                                        "https://acme.scratch.my.salesforce.com"])
 def test_controller_accepts_the_login_url_it_was_generated_with(login_url: str) -> None:
     assert check_validation(_render({"login_url": login_url})) == []
+
+
+def test_controller_and_generator_accept_the_same_login_urls() -> None:
+    """One rule: a URL the setup tab saves is one --login-url accepts, and the reverse."""
+    accepted, rejected = VALIDATION_CASES["loginUrl"]
+    for url in accepted:
+        assert build_spec({"login_url": url}).login_url == url
+    for url in rejected:
+        with pytest.raises(SpecError):
+            build_spec({"login_url": url})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -795,8 +819,11 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
     "no-sharing": ("sharing", HANDLER, "public with sharing class", "public class"),
     "uncommented-inherited": ("sharing", CTL, "public with sharing", "public inherited sharing"),
     "test-not-istest": ("sharing", CONFIG_TEST, "@IsTest\nprivate class", "private class"),
-    "inner-class-dml": ("sharing", HANDLER, "Auth.JWS jws =",
-                        "insert new Account(); Auth.JWS jws ="),
+    "inner-class-dml": ("sharing", HANDLER, "  private with sharing class JwtBearerExchanger",
+                        "  private class Writer { void touch() { insert new Account(); } }\n"
+                        "  private with sharing class JwtBearerExchanger"),
+    "inner-class-no-sharing": ("sharing", HANDLER, "private with sharing class JwtBearerExchanger",
+                               "private class JwtBearerExchanger"),
     "system-query": ("user-mode", CONFIG, "    if (record == null) {\n      record = Acme",
                      "    Account a = [SELECT Id FROM Account LIMIT 1];\n"
                      "    if (record == null) {\n      record = Acme"),
@@ -818,6 +845,7 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
     "validation-removed": ("validation", CTL, "validate(candidate);",
                            "candidate.isConfigured();"),
     "http-login-url": ("validation", CTL, "'^https://(?:login", "'^https?://(?:login"),
+    "no-developer-edition": ("validation", CTL, "(?:sandbox|develop|scratch)", "(?:sandbox)"),
     "unchecked-username": ("validation", CTL, "matches(candidate.username,",
                            "matches(candidate.x,"),
     "token-in-setting": ("secrets-in-memory", HANDLER, "accessToken = token;",
@@ -846,6 +874,8 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
                        "setAud(AcmeIntegrationConfig.PRODUCTION_LOGIN_URL)"),
     "sandbox-my-domain-prod": ("jwt-claims", CONFIG,
                                " ||\n      normalized.endsWith(SANDBOX_MY_DOMAIN_SUFFIX)", ""),
+    "scratch-org-prod": ("jwt-claims", CONFIG,
+                         " ||\n      normalized.endsWith(SCRATCH_MY_DOMAIN_SUFFIX)", ""),
     "my-domain-as-audience": ("jwt-claims", CONFIG, "return PRODUCTION_LOGIN_URL;",
                               "return normalized;"),
     "admin-object-access": ("permission-sets", ADMIN, "<label>",

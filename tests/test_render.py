@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from generator import render as render_mod
+from generator import spec as spec_mod
 from generator.errors import SpecError, TargetError, TemplateBug
 from generator.render import (
     ANSWERS_FILE,
@@ -283,6 +284,35 @@ def test_js_string_is_a_single_quoted_literal_with_the_same_value(value):
     # Single-quoted JS literal -> JSON: swap the quote style, then decode.
     body = literal[1:-1].replace("\\'", "'").replace('"', '\\"')
     assert json.loads(f'"{body}"') == value
+
+
+@pytest.mark.parametrize(("pattern", "literal"), [
+    ("^https://a\\.b$", "/^https:\\/\\/a\\.b$/"),
+    ("a\\/b", "/a\\/b/"),  # already escaped
+    ("a\\\\/b", "/a\\\\\\/b/"),  # an escaped backslash, then a bare slash
+])
+def test_js_regex_escapes_bare_slashes(pattern, literal):
+    assert render_mod._js_regex(pattern) == literal
+
+
+@pytest.mark.parametrize("pattern", ["a\\", "a\nb"])
+def test_js_regex_refuses_what_no_literal_can_hold(pattern):
+    with pytest.raises(TemplateBug):
+        render_mod._js_regex(pattern)
+
+
+def test_login_url_rule_is_rendered_from_the_spec():
+    """The controller, the config class and the LWC use the generator's one login URL rule."""
+    _, files = rendered(login_url="https://acme-dev-ed.develop.my.salesforce.com")
+    text = {p: d.decode() for p, d in files.items()}
+    ctl = next(t for p, t in text.items() if p.endswith("SetupController.cls"))
+    config = next(t for p, t in text.items() if p.endswith("Config.cls"))
+    lwc = next(t for p, t in text.items() if p.endswith("Setup.js"))
+    assert render_mod._apex_string(spec_mod.LOGIN_URL_PATTERN) in ctl
+    assert render_mod._apex_string(spec_mod.LOGIN_URL_FORMS) in ctl
+    assert all(f"'{suffix}'" in config for suffix in spec_mod.SANDBOX_AUDIENCE_SUFFIXES)
+    assert render_mod._js_regex(spec_mod.LOGIN_URL_PATTERN) + "i;" in lwc
+    assert json.dumps(f"Enter {spec_mod.LOGIN_URL_FORMS}.") in lwc
 
 
 # --- template bugs -----------------------------------------------------------------------

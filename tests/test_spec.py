@@ -91,6 +91,11 @@ VALID = [
     ("login_url", "https://acme.my.salesforce.com"),
     ("login_url", "https://acme--dev.sandbox.my.salesforce.com/"),
     ("login_url", "https://login.salesforce.com"),
+    ("login_url", "https://test.salesforce.com/"),
+    ("login_url", "https://acme-dev-ed.develop.my.salesforce.com"),
+    ("login_url", "https://acme.scratch.my.salesforce.com"),
+    ("login_url", "https://ACME.My.Salesforce.com"),
+    ("login_url", "https://" + "a" * 63 + ".my.salesforce.com"),
     ("oauth_scopes", "Api"),
     ("oauth_scopes", " Api ,RefreshToken,, OpenID "),
     ("eca", "template"),
@@ -144,9 +149,20 @@ INVALID = [
     ("setting_name", "Settings__c", "two consecutive underscores"),
     ("setting_name", "S" * 38, "limit is 37"),
     ("login_url", "http://acme.my.salesforce.com", "https"),
-    ("login_url", "https://example.com", "Salesforce host"),
-    ("login_url", "https://salesforce.com.evil.io", "Salesforce host"),
-    ("login_url", "https://a<b>.my.salesforce.com", "Salesforce host"),
+    ("login_url", "https://example.com", "Salesforce login URL"),
+    ("login_url", "https://salesforce.com.evil.io", "Salesforce login URL"),
+    ("login_url", "https://a<b>.my.salesforce.com", "Salesforce login URL"),
+    # Only login, test and the four My Domain login forms (SALESFORCE.md 5.2).
+    ("login_url", "https://acme.force.com", "Salesforce login URL"),
+    ("login_url", "https://acme.lightning.force.com", "Salesforce login URL"),
+    ("login_url", "https://acme.my.salesforce.mil", "Salesforce login URL"),
+    ("login_url", "https://na1.salesforce.com", "Salesforce login URL"),
+    ("login_url", "https://acme.dev.my.salesforce.com", "Salesforce login URL"),
+    ("login_url", "https://acme.develop.salesforce.com", "Salesforce login URL"),
+    ("login_url", "https://a.b.my.salesforce.com", "Salesforce login URL"),
+    ("login_url", "https://-acme.my.salesforce.com", "Salesforce login URL"),
+    ("login_url", "https://acme_uat.sandbox.my.salesforce.com", "Salesforce login URL"),
+    ("login_url", "https://" + "a" * 64 + ".my.salesforce.com", "Salesforce login URL"),
     ("login_url", "https://acme.my.salesforce.com/path", "bare origin"),
     ("login_url", "https://acme.my.salesforce.com?x=1", "bare origin"),
     ("login_url", "https://acme.my.salesforce.com:8443", "bare origin"),
@@ -172,6 +188,28 @@ def test_rejects_invalid_answer_naming_the_option_and_the_fix(key, value, why):
     assert why in problem.message
     assert problem.fix
     assert str(problem).startswith(f"{OPTION[key]}: ")
+
+
+def test_login_url_problem_names_every_accepted_form():
+    (problem,) = problems_of({"login_url": "https://acme.lightning.force.com"})
+    for form in ("https://login.salesforce.com", "https://test.salesforce.com",
+                 "https://<name>.my.salesforce.com", "https://<name>.sandbox.my.salesforce.com",
+                 "https://<name>.develop.my.salesforce.com",
+                 "https://<name>.scratch.my.salesforce.com"):
+        assert form in problem.fix
+
+
+@pytest.mark.parametrize(("login_url", "audience"), [
+    ("login", "https://login.salesforce.com"),
+    ("test", "https://test.salesforce.com"),
+    ("https://acme.my.salesforce.com", "https://login.salesforce.com"),
+    ("https://acme--uat.sandbox.my.salesforce.com", "https://test.salesforce.com"),
+    ("https://acme-dev-ed.develop.my.salesforce.com", "https://login.salesforce.com"),
+    ("https://acme.scratch.my.salesforce.com", "https://test.salesforce.com"),
+    ("https://sandbox.my.salesforce.com", "https://login.salesforce.com"),
+])
+def test_login_audience(login_url, audience):
+    assert spec_mod.login_audience(build_spec({"login_url": login_url}).login_url) == audience
 
 
 def test_rejects_unknown_answer_keys():

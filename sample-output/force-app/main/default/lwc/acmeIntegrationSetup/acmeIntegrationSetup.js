@@ -18,8 +18,9 @@ const CONSUMER_KEY = /^[A-Za-z0-9._]{20,255}$/;
 const CERTIFICATE_NAME = /^[A-Za-z](?:_?[A-Za-z0-9])*$/;
 const CERTIFICATE_NAME_MAX = 64;
 const USERNAME = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const MY_DOMAIN_URL =
-  /^https:\/\/[A-Za-z0-9-]+(?:\.sandbox)?\.my\.salesforce\.com$/i;
+// The accepted login URLs: the same rule as the server side and the project generator.
+const LOGIN_URL =
+  /^https:\/\/(?:login|test|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.(?:sandbox|develop|scratch))?\.my)\.salesforce\.com$/i;
 
 const GENERIC_ERROR =
   "Something went wrong. Try again, or ask your Salesforce admin to check the setup.";
@@ -37,7 +38,7 @@ const MESSAGES = {
     "A Salesforce username looks like an email address, for example integration@example.com.",
   loginOptionMissing: "Choose where the integration user logs in.",
   myDomainUrlInvalid:
-    "Enter your My Domain URL, for example https://mycompany.my.salesforce.com."
+    "Enter https://login.salesforce.com, https://test.salesforce.com, or a My Domain login URL: https://<name>.my.salesforce.com, https://<name>.sandbox.my.salesforce.com, https://<name>.develop.my.salesforce.com or https://<name>.scratch.my.salesforce.com (<name>: letters, digits and hyphens)."
 };
 
 /** A short, displayable message for an error from Apex (AuraHandledException) or the platform. */
@@ -169,9 +170,7 @@ export default class AcmeIntegrationSetup extends LightningElement {
       case "loginOption":
         return value ? "" : MESSAGES.loginOptionMissing;
       case "myDomainUrl":
-        return MY_DOMAIN_URL.test(this.loginUrl)
-          ? ""
-          : MESSAGES.myDomainUrlInvalid;
+        return LOGIN_URL.test(this.loginUrl) ? "" : MESSAGES.myDomainUrlInvalid;
       default:
         return "";
     }

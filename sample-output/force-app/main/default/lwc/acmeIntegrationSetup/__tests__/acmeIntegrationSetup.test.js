@@ -184,7 +184,7 @@ describe("c-acme-integration-setup", () => {
     expect(messages.consumerKey).toMatch(/20 to 255/);
     expect(messages.certificateName).toMatch(/single underscores/);
     expect(messages.username).toMatch(/email address/);
-    expect(messages.myDomainUrl).toMatch(/My Domain URL/);
+    expect(messages.myDomainUrl).toMatch(/My Domain login URL/);
   });
 
   it("rejects a certificate name longer than 64 characters and an empty login choice", async () => {
@@ -258,6 +258,42 @@ describe("c-acme-integration-setup", () => {
     expect(saveSettings).toHaveBeenCalledWith(
       expect.objectContaining({ loginUrl: "https://acme.my.salesforce.com" })
     );
+  });
+
+  it.each([
+    "https://acme--uat.sandbox.my.salesforce.com",
+    "https://acme-dev-ed.develop.my.salesforce.com",
+    "https://acme.scratch.my.salesforce.com"
+  ])("saves the My Domain login URL %s", async (url) => {
+    const { element } = await mount(STORED);
+    saveSettings.mockResolvedValue(STORED);
+    await change(element, "loginOption", "myDomain");
+    await change(element, "myDomainUrl", url);
+
+    button(element, "save").click();
+    await flushPromises();
+
+    expect(saveSettings).toHaveBeenCalledWith(
+      expect.objectContaining({ loginUrl: url })
+    );
+  });
+
+  it.each([
+    "https://acme.lightning.force.com",
+    "https://acme.dev.my.salesforce.com",
+    "https://a.b.my.salesforce.com",
+    "https://acme.my.salesforce.com:8443"
+  ])("rejects %s, which is not a login URL", async (url) => {
+    const { element } = await mount(STORED);
+    await change(element, "loginOption", "myDomain");
+    await change(element, "myDomainUrl", url);
+    const messages = spyValidity(element);
+
+    button(element, "save").click();
+    await flushPromises();
+
+    expect(saveSettings).not.toHaveBeenCalled();
+    expect(messages.myDomainUrl).toMatch(/\.develop\.my\.salesforce\.com/);
   });
 
   it("shows the server message when saving fails", async () => {
