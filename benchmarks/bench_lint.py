@@ -8,8 +8,10 @@
    secretlint (with its private-key rule), and ripgrep searching the same armor strings as
    detect-private-key (the floor: a compiled literal search, no detection logic).
 3. A pre-commit-sized run on 10 files by the same tools.
-Prints wall time, peak RSS (os.wait4 of each child), ratios against scaffold, and how many of
-the planted keys each tool reports and how many clean look-alikes it flags.
+Prints wall time (best and median of the repeats), peak RSS (os.wait4 of each child), ratios
+against scaffold (best against best), and how many of the planted keys each tool reports and how
+many clean look-alikes it flags. The load average is printed before and after: on a shared
+machine, compare runs made under similar load.
 
 Peers come from the `bench` extra (pip install -e '.[bench]') and benchmarks/peers (npm,
 pinned lockfile; installed on first use). ripgrep comes from Debian (apt-get install ripgrep).
@@ -42,32 +44,66 @@ DPK_STRINGS = ("BEGIN RSA PRIVATE KEY", "BEGIN DSA PRIVATE KEY", "BEGIN EC PRIVA
 class Run:
     seconds: float
     peak_mb: float
-    stdout: bytes
+    stdout: tuple[Path, ...]  # the outputs stay on disk (see _flagged_in_child)
+
+
+OUT = Path(tempfile.mkdtemp(prefix="bench-lint-"))
 
 
 def _run(cmd: Sequence[str], cwd: Path | None = None) -> Run:
-    """Run one command; wall time and the peak RSS of that child (and what it waited for)."""
-    with tempfile.TemporaryFile() as out:
+    """Run one command; wall time and the peak RSS of that child (and what it waited for).
+
+    A child's ru_maxrss counts the memory of this process too (Linux carries the high-water
+    mark across the fork and the exec), so this process never loads a tool's output: it stays
+    small, and every peak is the tool's own."""
+    fd, name = tempfile.mkstemp(dir=OUT)
+    with os.fdopen(fd, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
         _, _, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
-        out.seek(0)
-        return Run(seconds, usage.ru_maxrss / 1024, out.read())
+    return Run(seconds, usage.ru_maxrss / 1024, (Path(name),))
 
 
 def _batched(cmd: Sequence[str], files: Sequence[str], cwd: Path) -> Run:
     """Like pre-commit: the same command over batches of file arguments."""
-    total, peak, out = 0.0, 0.0, b""
+    total, peak = 0.0, 0.0
+    outs: tuple[Path, ...] = ()
     for i in range(0, len(files), 4000):
         r = _run([*cmd, *files[i:i + 4000]], cwd)
-        total, peak, out = total + r.seconds, max(peak, r.peak_mb), out + r.stdout
-    return Run(total, peak, out)
+        total, peak, outs = total + r.seconds, max(peak, r.peak_mb), outs + r.stdout
+    return Run(total, peak, outs)
 
 
-def _best(fn: Callable[[], Run], repeat: int) -> Run:
+def _flagged_in_child(flagged: Callable[[bytes], set[str]], run: Run) -> set[str]:
+    """Parse a tool's (possibly huge) output in a forked child, which sends back only the
+    flagged paths, so this process stays small (see _run)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: parse, answer, exit without cleanup
+        try:
+            os.close(read_end)
+            found = flagged(b"".join(p.read_bytes() for p in run.stdout))
+            with os.fdopen(write_end, "w") as pipe:
+                json.dump(sorted(found), pipe)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        answer = pipe.read()
+    os.waitpid(pid, 0)
+    return set(json.loads(answer))
+
+
+def _repeat(fn: Callable[[], Run], repeat: int) -> tuple[Run, float]:
+    """The fastest run (its output and peak are reported) and the median wall time."""
     runs = [fn() for _ in range(repeat)]
-    return min(runs, key=lambda r: r.seconds)
+    return min(runs, key=lambda r: r.seconds), statistics.median(r.seconds for r in runs)
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
 
 
 def _files(tree: Path) -> list[str]:
@@ -159,20 +195,20 @@ def main(argv: list[str] | None = None) -> int:
             lambda out: _flagged_lines(out.replace(b"./", b""), tree), False)
 
     print(f"tree: {tree} ({len(files)} files, {size_mb:.0f} MiB, {len(positives)} planted keys, "
-          f"{len(negatives)} clean look-alikes); {os.cpu_count()} CPUs\n")
+          f"{len(negatives)} clean look-alikes); {os.cpu_count()} CPUs; {_load()}\n")
     results: dict[str, Run] = {}
-    print(f"{'full scan':26} {'wall s':>8} {'MB/s':>8} {'peak MB':>8} {'keys found':>11} "
-          f"{'false alarms':>13}")
+    print(f"{'full scan':26} {'wall s':>8} {'median':>8} {'MB/s':>8} {'peak MB':>8} "
+          f"{'keys found':>11} {'false alarms':>13}")
     for name, (run, flagged, slow) in tools.items():
         if slow and args.skip_slow:
             continue
-        r = _best(lambda run=run: run(None), 1 if slow else 3)
+        r, median = _repeat(lambda run=run: run(None), 1 if slow else 5)
         results[name] = r
-        hits = flagged(r.stdout)
+        hits = _flagged_in_child(flagged, r)
         found = len(hits & positives)
         alarms = len(hits & negatives)
-        print(f"{name:26} {r.seconds:8.2f} {size_mb / r.seconds:8.1f} {r.peak_mb:8.0f} "
-              f"{found:>5}/{len(positives):<5} {alarms:>6}/{len(negatives):<6}")
+        print(f"{name:26} {r.seconds:8.2f} {median:8.2f} {size_mb / r.seconds:8.1f} "
+              f"{r.peak_mb:8.0f} {found:>5}/{len(positives):<5} {alarms:>6}/{len(negatives):<6}")
     base = results["scaffold lint"].seconds
     print("\nratios (peer wall time / scaffold lint wall time; > 1 means scaffold is faster):")
     for name, r in results.items():
@@ -182,11 +218,14 @@ def main(argv: list[str] | None = None) -> int:
     ten = [f for f in files if f.endswith((".cls", ".js", ".xml", ".json"))][:10]
     print(f"\npre-commit-sized run: {len(ten)} files")
     for name, (run, _, _) in tools.items():
-        r = _best(lambda run=run: run(ten), 5)
-        print(f"  {name:26} {r.seconds:8.3f} s wall, peak {r.peak_mb:.0f} MB")
+        r, median = _repeat(lambda run=run: run(ten), 5)
+        print(f"  {name:26} {r.seconds:8.3f} s wall (median {median:.3f}), "
+              f"peak {r.peak_mb:.0f} MB")
     med = statistics.median(_run([str(BIN / "scaffold"), "lint", *ten], tree).seconds
                             for _ in range(5))
     print(f"  scaffold lint, median of 5: {med:.3f} s (target < 0.3 s)")
+    print(f"\nafter: {_load()}")
+    shutil.rmtree(OUT, ignore_errors=True)
     return 0
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.tree import Tree
 
 from generator.errors import ScaffoldError, SpecError, TemplateBug
 from generator.spec import (
@@ -22,6 +20,9 @@ from generator.spec import (
     load_answers,
 )
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 app = typer.Typer(
     name="scaffold",
     help="Salesforce JWT bearer projects where every subscriber brings its own credentials, "
@@ -31,8 +32,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
 )
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+
+
+@functools.cache
+def _console(stderr: bool) -> Console:
+    """rich consoles, created on first use: importing rich costs a tenth of `new`'s run time."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
 
 _HELP = {f.key: f.help for f in FIELDS}
 
@@ -83,10 +91,14 @@ def _prompt(field: Field, answers: dict[str, str]) -> str:
             if not mine:  # the problem is in another answer; reported at the end
                 return value
             for problem in mine:
-                err.print(f"  {problem.message} ({problem.fix})", markup=False, soft_wrap=True)
+                _console(True).print(f"  {problem.message} ({problem.fix})", markup=False,
+                                     soft_wrap=True)
 
 
 def _show_plan(target: Path, spec: ProjectSpec, files: dict[str, bytes]) -> None:
+    from rich.markup import escape
+    from rich.tree import Tree
+
     tree = Tree(f"[bold]{escape(str(target))}[/] (dry run: nothing written)")
     nodes: dict[str, Tree] = {}
     for rel in files:
@@ -98,8 +110,8 @@ def _show_plan(target: Path, spec: ProjectSpec, files: dict[str, bytes]) -> None
                 nodes[key] = parent.add(f"{part}/")
             parent = nodes[key]
         parent.add(f"{parts[-1]} [dim]({len(files[rel])} bytes)[/]")
-    out.print(tree)
-    out.print(f"{len(files)} files, ECA mode {spec.eca.value}")
+    _console(False).print(tree)
+    _console(False).print(f"{len(files)} files, ECA mode {spec.eca.value}")
 
 
 @app.command()
@@ -144,9 +156,9 @@ def new(
         _show_plan(target, spec, files)
         return
     write_tree(target, files, force=force)
-    shown = escape(str(target))
-    err.print(f"[green]Created[/] {shown} ({len(files)} files). Next: read "
-              f"{shown}/README.md and {shown}/docs/SUBSCRIBER-SETUP.md", soft_wrap=True)
+    # Plain text: this line must not pay for importing rich.
+    sys.stderr.write(f"Created {target} ({len(files)} files). Next: read {target}/README.md "
+                     f"and {target}/docs/SUBSCRIBER-SETUP.md\n")
 
 
 _FORMATS = ("text", "json", "sarif", "github")
@@ -177,8 +189,8 @@ def lint(
     cwd = Path.cwd()
     result = scan(paths or [], find_root(cwd) or cwd, staged=staged, config=config)
     for note in result.notes:
-        err.print("[yellow]note:[/] ", end="")
-        err.print(note, markup=False)
+        _console(True).print("[yellow]note:[/] ", end="")
+        _console(True).print(note, markup=False)
     REPORTERS[fmt](result, sys.stdout)
     sys.stdout.flush()
     if result.unreadable:
@@ -189,12 +201,12 @@ def lint(
 
 def _report_error(exc: ScaffoldError) -> None:
     if isinstance(exc, SpecError):
-        err.print(f"[red]error:[/] {len(exc.problems)} problem(s) in the answers:")
+        _console(True).print(f"[red]error:[/] {len(exc.problems)} problem(s) in the answers:")
         for problem in exc.problems:
-            err.print(f"  {problem}", markup=False, soft_wrap=True)
+            _console(True).print(f"  {problem}", markup=False, soft_wrap=True)
     else:
-        err.print("[red]error:[/] ", end="")
-        err.print(str(exc), markup=False, soft_wrap=True)
+        _console(True).print("[red]error:[/] ", end="")
+        _console(True).print(str(exc), markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -205,11 +217,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = app(args=args, prog_name="scaffold", standalone_mode=False)
         if code == 130:  # typer turns KeyboardInterrupt into Exit(130), returned here
-            err.print("interrupted")
+            _console(True).print("interrupted")
         if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, here
             sys.exit(code)
     except click.exceptions.Abort:
-        err.print("interrupted")
+        _console(True).print("interrupted")
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -220,18 +232,18 @@ def main(argv: list[str] | None = None) -> None:
         _report_error(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        err.print("interrupted")
+        _console(True).print("interrupted")
         sys.exit(130)
     except SystemExit:
         raise
     except TemplateBug as exc:
         if debug:
             raise
-        err.print("[red]bug:[/] ", end="")
-        err.print(f"{exc} (rerun with --debug for details)", markup=False)
+        _console(True).print("[red]bug:[/] ", end="")
+        _console(True).print(f"{exc} (rerun with --debug for details)", markup=False)
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the one place bugs become exit code 3
         if debug:
             raise
-        err.print(f"[red]bug:[/] {type(exc).__name__} (rerun with --debug for details)")
+        _console(True).print(f"[red]bug:[/] {type(exc).__name__} (rerun with --debug for details)")
         sys.exit(3)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 import struct
-import tarfile
-import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -83,8 +81,11 @@ def _is_tar(data: bytes) -> bool:
         return False
     if data[257:262] == b"ustar":
         return True
+    field = data[148:156].replace(b"\0", b" ").strip()
+    if not field or field.translate(None, b"0123456789_+-"):
+        return False  # cannot parse as a number: the usual text file, without an exception
     try:  # pre-POSIX (v7) tar: only the header checksum identifies it
-        stored = int(data[148:156].replace(b"\0", b" ").strip() or b"x", 8)
+        stored = int(field, 8)
     except ValueError:
         return False
     head = data[:148] + b" " * 8 + data[156:512]
@@ -129,20 +130,22 @@ class _Budget:
 
     def read(self, chunks: Iterator[bytes], packed: int) -> bytes:
         """Join decompressed chunks, enforcing member size, total size and ratio as they come."""
-        out = bytearray()
+        parts: list[bytes] = []  # joined once at the end: one copy, not one per chunk
+        size = 0
         cap = self.limits.max_member_bytes
         for chunk in chunks:
-            out += chunk
-            if len(out) > cap:
+            parts.append(chunk)
+            size += len(chunk)
+            if size > cap:
                 raise _Limit(f"member larger than {cap} bytes")
-            if self.total + len(out) > self.limits.max_total_bytes:
+            if self.total + size > self.limits.max_total_bytes:
                 raise _Limit(
                     f"archive larger than {self.limits.max_total_bytes} bytes unpacked", fatal=True
                 )
-            if len(out) > _RATIO_FLOOR and len(out) > self.limits.max_ratio * max(packed, 1):
+            if size > _RATIO_FLOOR and size > self.limits.max_ratio * max(packed, 1):
                 raise _Limit(f"compression ratio over {self.limits.max_ratio}:1")
-        self.total += len(out)
-        return bytes(out)
+        self.total += size
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _chunks(fh: IO[bytes]) -> Iterator[bytes]:
@@ -151,6 +154,8 @@ def _chunks(fh: IO[bytes]) -> Iterator[bytes]:
 
 
 def _zip(data: bytes, limits: Limits) -> Iterator[Member | ArchiveProblem]:
+    import zipfile  # only a tree that holds an archive pays for the import
+
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -283,6 +288,8 @@ def _gzip(data: bytes, limits: Limits) -> Iterator[Member | ArchiveProblem]:
 
 
 def _tar(data: bytes, limits: Limits) -> Iterator[Member | ArchiveProblem]:
+    import tarfile  # only a tree that holds an archive pays for the import
+
     budget = _Budget(limits)
     try:
         tf = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115

@@ -21,9 +21,19 @@ class FileContext:
 
 class Detector(Protocol):
     """Pluggable detection. `scan` must never raise on arbitrary bytes and never keep key bytes
-    in anything it returns."""
+    in anything it returns.
+
+    The engine calls `scan` only when one of TRIGGERS (byte regexes, each starting with a
+    literal byte; see prefilter.py) matches the blob, or when `wants` says so. `scan` applies
+    the same test itself, so calling it on any bytes stays correct.
+    """
 
     @property
     def RULES(self) -> tuple[Rule, ...]: ...  # noqa: N802 - module constant in the protocol
+
+    @property
+    def TRIGGERS(self) -> tuple[bytes, ...]: ...  # noqa: N802 - module constant in the protocol
+
+    def wants(self, ctx: FileContext, data: bytes) -> bool: ...
 
     def scan(self, ctx: FileContext, data: bytes) -> Iterable[Hit]: ...

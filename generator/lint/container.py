@@ -15,10 +15,6 @@ import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
-
 from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, fingerprint
 from generator.lint.keys import KeyInfo, classify_der
@@ -227,6 +223,8 @@ def _classify_bag(buf: bytes, value: list[_Item] | None) -> KeyInfo | None:
 
 def _key_info(key: object) -> KeyInfo | None:
     """Classify a loaded private key through classify_der (same kind and fingerprint)."""
+    from cryptography.hazmat.primitives import serialization
+
     try:
         der = key.private_bytes(  # type: ignore[attr-defined]
             serialization.Encoding.DER,
@@ -240,6 +238,8 @@ def _key_info(key: object) -> KeyInfo | None:
 
 def _open_p12(data: bytes) -> tuple[bool, KeyInfo | None] | None:
     """(has a key, its info) when a well-known password opens the file, else None."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     for password in _P12_PASSWORDS:
         try:
             loaded = pkcs12.load_pkcs12(data, password)
@@ -282,6 +282,9 @@ def _scan_p12(data: bytes, found: _P12) -> Iterator[Hit]:
 
 def _public_kind(cert_der: bytes) -> tuple[str, str] | None:
     """(kind, fingerprint of the SubjectPublicKeyInfo) from an X.509 certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     try:
         pub = x509.load_der_x509_certificate(cert_der).public_key()
         spki = pub.public_bytes(
@@ -375,6 +378,15 @@ def _der_length_ok(data: bytes) -> bool:
         return False
     first = data[1]
     return first == 0x80 or 0x81 <= first <= 0x84 or first + 2 <= len(data)
+
+
+TRIGGERS: tuple[bytes, ...] = ()  # decided on the first bytes alone: see `wants`
+
+
+def wants(ctx: FileContext, data: bytes) -> bool:
+    """A keystore magic or a DER SEQUENCE header at offset 0 (what `scan` looks at)."""
+    del ctx
+    return data[:4] in _JKS_MAGIC or _der_length_ok(data)
 
 
 def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:

@@ -46,12 +46,21 @@ def _pem_hints() -> list[bytes]:
 
 
 _PEM_HINTS = _pem_hints()
-# Prefilter: separate simple patterns (each has a literal prefix, so each runs at ~1 GB/s;
-# one alternation of them runs at ~50 MB/s).
-# All three base64-of-"-----BEGIN" alignments start with "LS0t".
-_HINTS = (re.compile(rb"M[IHC][A-Za-z0-9+/_-]{30}"), re.compile(rb"30[0-9A-Fa-f]{92}"),
-          re.compile(rb"LS0t(?:" + b"|".join(h[4:] for h in _PEM_HINTS) + rb")"),
-          re.compile(rb"b3BlbnNzaC1rZXktdjE"))
+
+
+def _rare_anchor(literal: bytes) -> bytes:
+    """`literal` as a trigger anchored on a J, else a V: rare in source text, and V is the
+    anchor of pem's and sfdx's triggers too, so they all share one pass."""
+    at = next(i for i in (literal.find(c) for c in (b"J", b"V")) if i >= 0)
+    return re.escape(literal[at:]) + b"(?<=" + re.escape(literal) + b")"
+# Prefilter: separate simple patterns, each with a literal first byte (see prefilter.py; one
+# alternation of them runs at ~50 MB/s). All three base64-of-"-----BEGIN" alignments start
+# with "LS0t"; each is anchored on a rare letter of its tail. The OpenSSH magic is anchored on
+# its "kt", so it rides along with jwk's "kty" pass.
+TRIGGERS = (rb"M[IHC][A-Za-z0-9+/_-]{30}", rb"30[0-9A-Fa-f]{92}",
+            *(_rare_anchor(b"LS0t" + h[4:]) for h in _PEM_HINTS),
+            rb"ktdjE(?<=b3BlbnNzaC1rZXktdjE)")
+_HINTS = tuple(re.compile(p) for p in TRIGGERS)
 _WINDOW_BEFORE, _WINDOW_AFTER = 256, 32 * 1024
 _RUN = re.compile(rb"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{40,}={0,2}")
 _HEX = re.compile(rb"(?<![0-9A-Za-z])30[0-9A-Fa-f]{94,}(?![0-9A-Za-z])")
@@ -136,6 +145,12 @@ def find(data: bytes) -> Iterator[tuple[int, str, KeyInfo, str]]:
                     if offset not in seen:
                         seen.add(offset)
                         yield offset, rule_id, info, detail
+
+
+def wants(ctx: FileContext, data: bytes) -> bool:
+    """Possibly UTF-16 (BOM or a NUL early on): hints are searched in the narrowed view."""
+    del ctx
+    return data[:2] in (b"\xff\xfe", b"\xfe\xff") or data.find(b"\x00", 0, 4096) >= 0
 
 
 def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:

@@ -1,23 +1,32 @@
-"""Read each file once as bytes, run every detector, recurse into archives, filter, sort.
+"""Read each file once as bytes, run the detectors it may interest, recurse into archives,
+filter, sort.
 
 Sources: a directory walk (skipping VCS metadata, dependency folders and caches), explicit files
 (scanned even where a walk would skip them) or the git index (`staged`). Files above
 STREAM_THRESHOLD are fed to the detectors in overlapping chunks, so memory stays bounded.
+Every blob first goes through the shared prefilter (prefilter.py): a few fast passes over its
+bytes decide which detectors' full scans run, and for ordinary source files that is none.
+Large walks are scanned by a fork-based process pool that starts while the walk is running.
 Nothing here prints; `scan` returns a LintResult that the CLI reports.
 """
 
 from __future__ import annotations
 
+import gc
+import operator
 import os
 import stat
-import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # imported when a pool starts: a pre-commit run never pays for it
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 from generator.errors import LintUsageError
-from generator.lint import allow, archive, registry
+from generator.lint import allow, archive, prefilter, registry
 from generator.lint.base import FileContext
 from generator.lint.finding import Finding, Hit, Rule, Severity
 from generator.lint.project import PROJECT_FILE, ProjectIndex, Reader, disk_index
@@ -25,9 +34,11 @@ from generator.lint.project import PROJECT_FILE, ProjectIndex, Reader, disk_inde
 MIB = 1024 * 1024
 STREAM_THRESHOLD = 32 * MIB  # larger files are streamed in chunks
 CHUNK = 8 * MIB
+FIRST_READ = 64 * 1024  # a walked file's first read(2); most source files fit
 OVERLAP = 1 * MIB  # a key split across chunks is seen whole in the next one
 PARALLEL_MIN_FILES = 200  # below this a process pool costs more than it saves
 PARALLEL_MIN_BYTES = 16 * MIB
+TASK_FILES = 256  # files per pool task
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", ".sf", ".sfdx", ".sfdx-cache", ".localdevserver",
@@ -113,9 +124,20 @@ def _finding(rule_id: str, path: str, line: int, in_package: bool, *, key_type: 
 
 # --- one blob -------------------------------------------------------------------------------
 
-def _hits(ctx: FileContext, data: bytes) -> Iterator[Hit]:
-    for detector in registry.DETECTORS:
-        yield from detector.scan(ctx, data)
+_GATE: prefilter.Gate | None = None
+
+
+def _gate() -> prefilter.Gate:
+    """The shared prefilter of the current registry (rebuilt when a test swaps DETECTORS)."""
+    global _GATE
+    if _GATE is None or _GATE.detectors is not registry.DETECTORS:
+        _GATE = prefilter.build(registry.DETECTORS)
+    return _GATE
+
+
+def _hits(ctx: FileContext, data: bytes) -> list[Hit]:
+    """Hits of the detectors the shared prefilter selects; most blobs select none."""
+    return [hit for detector in _gate().select(ctx, data) for hit in detector.scan(ctx, data)]
 
 
 def _place(ctx: FileContext, data: bytes, hits: Iterable[Hit], line_base: int, out: _Out,
@@ -143,9 +165,13 @@ def _place(ctx: FileContext, data: bytes, hits: Iterable[Hit], line_base: int, o
 
 def scan_blob(ctx: FileContext, data: bytes, limits: archive.Limits, out: _Out) -> None:
     """Every detector on `data`, then every archive member, recursively (depth-limited)."""
+    hits = _hits(ctx, data)
+    is_archive = archive.is_archive(data)
+    if not hits and not is_archive:
+        return  # the common case: nothing to place, nothing to open
     own = _Out()
-    _place(ctx, data, _hits(ctx, data), 1, own)
-    if archive.is_archive(data):
+    _place(ctx, data, hits, 1, own)
+    if is_archive:
         inner = _Out()
         if ctx.depth >= limits.max_depth:
             inner.findings.append(_finding(
@@ -231,27 +257,43 @@ def _dedupe_in_place(out: _Out) -> None:
 
 # --- files on disk --------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class _Job:
+class _Job(NamedTuple):
+    """One file to scan. A NamedTuple, not a frozen dataclass: one is made per file on the
+    walk's serial path and pickled to a worker, and a tuple is several times cheaper at both."""
+
     path: str  # absolute path to open
     display: str
     in_package: bool
-    size: int
+    size: int  # from the walk's stat, or -1: not known yet
 
 
-def _scan_file(job: _Job, opts: Options) -> _Out:
-    out = _Out()
-    ctx = FileContext(job.display, PurePosixPath(job.display).name, job.in_package)
+def _scan_file(job: _Job, opts: Options, out: _Out) -> None:
+    ctx = FileContext(job.display, job.display.rpartition("/")[2], job.in_package)
     try:
         fh: IO[bytes]
-        with open(job.path, "rb") as fh:  # noqa: PTH123 - hot path
-            size = os.fstat(fh.fileno()).st_size
-            _scan_stream(ctx, fh.read, size, opts, out)
+        with open(job.path, "rb", buffering=0) as fh:  # noqa: PTH123 - hot path
+            if job.size <= opts.stream_threshold:
+                # Most files take one read(2) and no fstat: a regular file's short read is
+                # its end. The size from the walk (or a guess) decides how much to ask for.
+                guess = min(job.size if job.size >= 0 else FIRST_READ, opts.stream_threshold)
+                data = fh.read(guess + 1)
+                if len(data) > guess:  # larger than guessed, or grown since the walk
+                    size = os.fstat(fh.fileno()).st_size
+                    if size > opts.stream_threshold:
+                        del data
+                        fh.seek(0)
+                        _scan_stream(ctx, fh.read, size, opts, out)
+                        return
+                    data += _read_all(fh.read, size - len(data))
+                out.files += 1
+                out.nbytes += len(data)
+                scan_blob(ctx, data, opts.limits, out)
+                return
+            _scan_stream(ctx, fh.read, os.fstat(fh.fileno()).st_size, opts, out)
     except OSError as exc:
         out.files += 1
         out.findings.append(_finding("unreadable-file", job.display, 0, job.in_package,
                                      message=f"could not read file ({_os_reason(exc)})"))
-    return out
 
 
 def _os_reason(exc: OSError) -> str:
@@ -261,29 +303,40 @@ def _os_reason(exc: OSError) -> str:
 def _scan_chunk(jobs: Sequence[_Job], opts: Options) -> _Out:
     out = _Out()
     for job in jobs:
-        out.merge(_scan_file(job, opts))
+        _scan_file(job, opts, out)
     return out
 
 
 class _Walker:
-    def __init__(self, base: Path, projects: ProjectIndex) -> None:
+    """Expands directories into jobs. Paths are plain strings here: pathlib costs more than
+    the scan of a typical file."""
+
+    def __init__(self, base: Path, projects: ProjectIndex,
+                 poll: Callable[[list[_Job]], None] | None = None) -> None:
         self.base = base
         self.projects = projects
+        self.poll = poll  # told after each directory, so scanning can start during the walk
         self.jobs: list[_Job] = []
         self.out = _Out()
         self._seen_dirs: set[tuple[int, int]] = set()
+        self._base = os.fspath(base)
+        self._prefix = self._base.rstrip("/") + "/"
 
-    def display(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.base).as_posix()
-        except ValueError:
-            return path.as_posix()
+    def display(self, path: Path | str) -> str:
+        text = os.fspath(path)
+        if text.startswith(self._prefix):
+            return text[len(self._prefix):]
+        if text == self._base:
+            return "."
+        return Path(text).as_posix()
 
-    def add_file(self, path: Path, size: int) -> None:
+    def add_file(self, path: Path | str, size: int) -> None:
         # the path as packaging sees it (a file reached through an in-root link counts where
         # the link is); walked directories are already resolved
-        self.jobs.append(_Job(os.fspath(path), self.display(path),
-                              self.projects.in_package(path), size))
+        text = os.fspath(path)
+        directory, _, name = text.rpartition("/")
+        self.jobs.append(_Job(text, self.display(text),
+                              self.projects.in_package_at(directory or "/", name), size))
 
     def link_outside(self, path: Path, target: str) -> None:
         display = self.display(path)
@@ -292,29 +345,43 @@ class _Walker:
             message=f"symbolic link to {target} (outside the scanned directory); not followed"))
 
     def walk(self, top: Path) -> None:
-        contain = Path(os.path.realpath(top))
+        contain = os.path.realpath(top)
         st = top.stat()
         self._seen_dirs.add((st.st_dev, st.st_ino))
-        stack = [top]
+        stack = [os.fspath(top)]
         while stack:
             current = stack.pop()
             try:
-                entries = sorted(os.scandir(current), key=lambda e: e.name, reverse=True)
+                with os.scandir(current) as it:
+                    entries = sorted(it, key=_NAME, reverse=True)
             except OSError as exc:
                 self.out.findings.append(_finding(
                     "unreadable-file", self.display(current), 0, False,
                     message=f"could not list directory ({_os_reason(exc)})"))
                 continue
-            for entry in entries:
-                self._entry(entry, contain, stack)
+            names = [e.name for e in entries]
+            self.projects.listed(current, names)
+            # the hot loop, once per file: the file type comes with the listing, the size is
+            # taken when the file is read, and the package verdict is cached per directory
+            rel = self.display(current)
+            display = "" if rel == "." else rel.rstrip("/") + "/"
+            in_package, job, jobs = self.projects.in_package_at, _Job, self.jobs
+            for entry, name in zip(entries, names, strict=True):
+                if entry.is_file(follow_symlinks=False):
+                    jobs.append(job(entry.path, display + name, in_package(current, name), -1))
+                else:
+                    self._entry(entry, contain, stack)
+            if self.poll is not None:
+                self.poll(self.jobs)
 
-    def _entry(self, entry: os.DirEntry[str], contain: Path, stack: list[Path]) -> None:
-        path = Path(entry.path)
+    def _entry(self, entry: os.DirEntry[str], contain: str, stack: list[str]) -> None:
+        """A directory, a link or a special file (regular files never get here)."""
+        path = entry.path
         try:
             if entry.is_symlink():
                 real = os.path.realpath(path)
-                if not (real == os.fspath(contain) or real.startswith(os.fspath(contain) + os.sep)):
-                    self.link_outside(path, real)
+                if not (real == contain or real.startswith(contain + os.sep)):
+                    self.link_outside(Path(path), real)
                     return
                 try:
                     st = os.stat(path)  # noqa: PTH116
@@ -327,7 +394,7 @@ class _Walker:
                                               message=f"could not stat ({_os_reason(exc)})"))
             return
         if stat.S_ISDIR(st.st_mode):
-            if entry.name in SKIP_DIRS or (path / "pyvenv.cfg").exists():
+            if entry.name in SKIP_DIRS or os.path.exists(path + "/pyvenv.cfg"):  # noqa: PTH110
                 return
             key = (st.st_dev, st.st_ino)
             if key not in self._seen_dirs:  # a link loop or a second link to one dir
@@ -338,6 +405,9 @@ class _Walker:
         # fifos, sockets, devices: never opened (reading a fifo would hang)
 
 
+_NAME = operator.attrgetter("name")
+
+
 def _absolute(p: Path) -> Path:
     p = p.absolute()
     if p.name == "..":
@@ -345,9 +415,10 @@ def _absolute(p: Path) -> Path:
     return Path(os.path.realpath(p.parent)) / p.name
 
 
-def collect(paths: Sequence[Path], base: Path, projects: ProjectIndex | None = None) -> _Walker:
+def collect(paths: Sequence[Path], base: Path, projects: ProjectIndex | None = None,
+            poll: Callable[[list[_Job]], None] | None = None) -> _Walker:
     """Expand the arguments into file jobs (plus findings for links and unlistable dirs)."""
-    walker = _Walker(base, projects or disk_index())
+    walker = _Walker(base, projects or disk_index(), poll)
     for raw in paths:
         path = _absolute(raw)
         if not path.exists():
@@ -362,27 +433,75 @@ def collect(paths: Sequence[Path], base: Path, projects: ProjectIndex | None = N
     return walker
 
 
-def _run_jobs(jobs: list[_Job], opts: Options) -> _Out:
-    total = sum(j.size for j in jobs)
-    workers = opts.jobs or (os.cpu_count() or 1)
-    if workers <= 1 or (opts.jobs == 0 and (len(jobs) < PARALLEL_MIN_FILES
-                                            or total < PARALLEL_MIN_BYTES)):
-        return _scan_chunk(jobs, opts)
-    from concurrent.futures import ProcessPoolExecutor  # only large trees pay for it
+def _scan_task(task: Sequence[_Job], opts: Options) -> _Out:
+    """A pool worker's share: a few hundred files, named by path (never their contents)."""
+    return _scan_chunk(task, opts)
 
-    # big files first, spread round-robin, so workers finish together
-    ordered = sorted(jobs, key=lambda j: -j.size)
-    batches = [ordered[i::workers * 4] for i in range(workers * 4)]
-    out = _Out()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part in pool.map(_scan_chunk, batches, [opts] * len(batches)):
-            out.merge(part)
-    return out
+
+class _Runner:
+    """Scans jobs while the walk is still finding them. A small run is scanned serially at the
+    end; a large one starts a fork-based process pool as soon as the walk has found enough
+    files, and feeds it tasks of TASK_FILES files, so walking and scanning overlap and a
+    worker slowed by other load simply takes fewer tasks."""
+
+    def __init__(self, opts: Options) -> None:
+        self.opts = opts
+        self.workers = opts.jobs or (os.cpu_count() or 1)
+        self.sent = 0  # jobs handed to the pool so far
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: list[Future[_Out]] = []
+
+    def poll(self, jobs: list[_Job]) -> None:
+        """Called by the walk after each directory."""
+        if self.pool is None and self.workers > 1 and (
+                self.opts.jobs > 1 or len(jobs) >= PARALLEL_MIN_FILES):
+            self._start()
+        if self.pool is not None:
+            while len(jobs) - self.sent >= TASK_FILES:
+                self._submit(jobs[self.sent:self.sent + TASK_FILES])
+
+    def finish(self, jobs: list[_Job]) -> _Out:
+        if self.pool is None:
+            known = sum(j.size for j in jobs if j.size > 0)
+            small = len(jobs) < PARALLEL_MIN_FILES or (
+                known < PARALLEL_MIN_BYTES and all(j.size >= 0 for j in jobs))
+            if self.workers <= 1 or (self.opts.jobs == 0 and small):
+                return _scan_chunk(jobs, self.opts)
+            self._start()
+        assert self.pool is not None  # noqa: S101 - for mypy
+        # the rest in small tasks, big known files first so they do not finish last
+        rest = sorted(jobs[self.sent:], key=lambda j: -j.size)
+        for i in range(0, len(rest), TASK_FILES // 4 or 1):
+            self._submit(rest[i:i + TASK_FILES // 4 or 1])
+        out = _Out()
+        for future in self.futures:  # submission order: deterministic notes
+            out.merge(future.result())
+        return out
+
+    def close(self) -> None:
+        """Stop the workers (also when the walk or a worker failed)."""
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def _start(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork: workers inherit the imported detectors (and a test's registry)
+        self.pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"))
+
+    def _submit(self, jobs: Sequence[_Job]) -> None:
+        assert self.pool is not None  # noqa: S101 - for mypy
+        self.futures.append(self.pool.submit(_scan_task, jobs, self.opts))
+        self.sent += len(jobs)
 
 
 # --- the git index --------------------------------------------------------------------------
 
 def _git(args: Sequence[str], cwd: Path) -> bytes:
+    import subprocess  # only --staged runs git
+
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except OSError as exc:
@@ -417,6 +536,8 @@ class _CatFile:
     """One `git cat-file --batch` process; blobs are read in bounded chunks."""
 
     def __init__(self, top: Path) -> None:
+        import subprocess
+
         self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=top,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
@@ -533,8 +654,13 @@ def scan(paths: Sequence[Path], base: Path, *, staged: bool = False,
     else:
         config_raw = _read_config(config, base, None)
         projects = disk_index()
-        walker = collect(paths, base, projects)
-        out = _run_jobs(walker.jobs, opts)
+        runner = _Runner(opts)
+        try:
+            with _no_gc():
+                walker = collect(paths, base, projects, runner.poll)
+                out = runner.finish(walker.jobs)
+        finally:
+            runner.close()
         out.merge(walker.out)
         out.notes += projects.problems()
     entries: tuple[allow.AllowEntry, ...] = ()
@@ -550,6 +676,20 @@ def scan(paths: Sequence[Path], base: Path, *, staged: bool = False,
         bytes_scanned=out.nbytes,
         notes=tuple(dict.fromkeys(out.notes)),
     )
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """No cyclic GC while jobs pile up: the walk allocates one record per file and nothing
+    here makes reference cycles, so collection passes would only burn time (and, in forked
+    workers, touch every inherited page)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _read_config(config: Path | None, base: Path, reader: Reader | None) -> bytes | None:

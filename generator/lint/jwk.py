@@ -14,9 +14,6 @@ import base64
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa, x448, x25519
-
 from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, fingerprint
 
@@ -55,13 +52,21 @@ _D_SIZES = {
     b"Ed448": 57,
     b"X448": 56,
 }
-_CURVES = {b"P-256": ec.SECP256R1(), b"P-384": ec.SECP384R1(), b"P-521": ec.SECP521R1()}
-_OKP: dict[bytes, Callable[[bytes], object]] = {
-    b"Ed25519": ed25519.Ed25519PublicKey.from_public_bytes,
-    b"Ed448": ed448.Ed448PublicKey.from_public_bytes,
-    b"X25519": x25519.X25519PublicKey.from_public_bytes,
-    b"X448": x448.X448PublicKey.from_public_bytes,
-}
+_EC_CURVES = (b"P-256", b"P-384", b"P-521")
+_OKP_CURVES = (b"Ed25519", b"Ed448", b"X25519", b"X448")
+
+
+def _okp_loader(crv: bytes) -> Callable[[bytes], object]:
+    """`cryptography` is imported only once a private JWK has been found."""
+    from cryptography.hazmat.primitives.asymmetric import ed448, ed25519, x448, x25519
+
+    loaders: dict[bytes, Callable[[bytes], object]] = {
+        b"Ed25519": ed25519.Ed25519PublicKey.from_public_bytes,
+        b"Ed448": ed448.Ed448PublicKey.from_public_bytes,
+        b"X25519": x25519.X25519PublicKey.from_public_bytes,
+        b"X448": x448.X448PublicKey.from_public_bytes,
+    }
+    return loaders[crv]
 
 
 def _b64(value: bytes) -> bytes | None:
@@ -126,6 +131,9 @@ def _public_fp(kty: bytes, members: dict[bytes, tuple[int, bytes]]) -> str | Non
     def get(name: bytes) -> bytes | None:
         return _b64(members[name][1]) if name in members else None
 
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
     try:
         key: object
         n, e, x, y = get(b"n"), get(b"e"), get(b"x"), get(b"y")
@@ -133,13 +141,15 @@ def _public_fp(kty: bytes, members: dict[bytes, tuple[int, bytes]]) -> str | Non
         if kty == b"RSA" and n and e:
             key = rsa.RSAPublicNumbers(int.from_bytes(e, "big"), int.from_bytes(n, "big"))
             key = key.public_key()
-        elif kty == b"EC" and x and y and crv in _CURVES:
+        elif kty == b"EC" and x and y and crv in _EC_CURVES:
+            curves: dict[bytes, ec.EllipticCurve] = {
+                b"P-256": ec.SECP256R1(), b"P-384": ec.SECP384R1(), b"P-521": ec.SECP521R1()}
             numbers = ec.EllipticCurvePublicNumbers(
-                int.from_bytes(x, "big"), int.from_bytes(y, "big"), _CURVES[crv]
+                int.from_bytes(x, "big"), int.from_bytes(y, "big"), curves[crv]
             )
             key = numbers.public_key()
-        elif kty == b"OKP" and x and crv in _OKP:
-            key = _OKP[crv](x)
+        elif kty == b"OKP" and x and crv in _OKP_CURVES:
+            key = _okp_loader(crv)(x)
         else:
             return None
         spki = key.public_bytes(  # type: ignore[attr-defined]
@@ -174,6 +184,15 @@ def _judge(kty: bytes, members: dict[bytes, tuple[int, bytes]]) -> tuple[str, by
         return None
     name = crv.decode("ascii", "replace") if crv else "key"
     return (f"EC {name}" if kty == b"EC" else name), d
+
+
+TRIGGERS = (rb"kty",)
+
+
+def wants(ctx: FileContext, data: bytes) -> bool:
+    """Nothing besides TRIGGERS: a JWK always names its `kty`."""
+    del ctx, data
+    return False
 
 
 def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:

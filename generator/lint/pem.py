@@ -39,6 +39,9 @@ RULES = (RULE,)
 # Cheap whole-file tests; a file that passes none of them is never decoded. "PRIV" and "ATE KEY"
 # together also catch a "PRIVATE KEY" split over two string literals (and the SSH2 armor).
 _PREFILTER = (b"PRIV", b"ATE KEY", b"PuTTY-User-Key-File")
+# The same three strings for the engine's shared prefilter, each anchored on a rare byte.
+TRIGGERS = (rb"V(?<=PRIV)", rb"KEY(?<=ATE KEY)", rb"Key-File(?<=PuTTY-User-Key-File)")
+_TRIGGERS = tuple(re.compile(p) for p in TRIGGERS)
 _ARMOR = re.compile(rb"-{4,5} ?BEGIN ([A-Z0-9 _-]{0,60}?)PRIVATE KEY( BLOCK)? ?-{4,5}")
 _END = re.compile(rb"-{4,5} ?END ")
 _PUTTY = re.compile(rb"PuTTY-User-Key-File-([23]): *([\w@.-]+)")
@@ -170,9 +173,15 @@ def find(data: bytes) -> Iterator[tuple[int, KeyInfo, str]]:
                     yield offset, info, " > ".join([*view.kinds(start, stop), form])
 
 
+def wants(ctx: FileContext, data: bytes) -> bool:
+    """UTF-16 files (a NUL early on) always go through `find`, whatever TRIGGERS say."""
+    del ctx
+    return data.find(b"\x00", 0, 4096) >= 0
+
+
 def prefilter(data: bytes) -> bool:
-    """True when `data` may hold an armored key (UTF-16 files always go through `find`)."""
-    return any(marker in data for marker in _PREFILTER) or b"\x00" in data[:4096]
+    """True when `data` may hold an armored key: a trigger matches, or it may be UTF-16."""
+    return data.find(b"\x00", 0, 4096) >= 0 or any(rx.search(data) for rx in _TRIGGERS)
 
 
 def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:

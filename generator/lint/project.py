@@ -9,6 +9,7 @@ be re-included. SDR adds its own default patterns whenever a `.forceignore` exis
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -93,15 +94,25 @@ def _translate(glob: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class IgnoreRules:
-    """An ordered gitignore pattern list."""
+    """An ordered gitignore pattern list (directory verdicts are cached: a tree has far fewer
+    directories than files)."""
 
     patterns: tuple[Pattern, ...] = ()
+    _dirs: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    _any: list[re.Pattern[str]] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def parse(cls, lines: Iterable[str]) -> IgnoreRules:
         return cls(tuple(p for p in (compile_pattern(line) for line in lines) if p is not None))
 
     def _decide(self, path: str, is_dir: bool) -> bool | None:
+        if not is_dir:  # one C-level match rules out the usual file that no pattern names
+            if not self._any:
+                self._any.append(re.compile("|".join(
+                    f"(?:{p.regex.pattern})" for p in self.patterns if not p.dir_only)
+                    or r"(?!)", re.DOTALL))
+            if not self._any[0].match(path):
+                return None
         verdict: bool | None = None
         for pat in self.patterns:
             if pat.dir_only and not is_dir:
@@ -114,11 +125,24 @@ class IgnoreRules:
         """True when the file `path` (relative, POSIX) is ignored."""
         if not self.patterns:
             return False
-        parts = path.split("/")
-        for i in range(1, len(parts)):
-            if self._decide("/".join(parts[:i]), is_dir=True):
-                return True
+        parent = path.rpartition("/")[0]
+        if parent and self.dir_ignored(parent):
+            return True
         return bool(self._decide(path, is_dir=False))
+
+    def ignores_file(self, path: str) -> bool:
+        """The file's own verdict, its directories aside (see `dir_ignored`)."""
+        return bool(self.patterns) and bool(self._decide(path, is_dir=False))
+
+    def dir_ignored(self, directory: str) -> bool:
+        """The directory or one of its parents is ignored (nothing inside can be re-included)."""
+        verdict = self._dirs.get(directory)
+        if verdict is None:
+            parent = directory.rpartition("/")[0]
+            verdict = bool(parent and self.dir_ignored(parent)) \
+                or bool(self._decide(directory, is_dir=True))
+            self._dirs[directory] = verdict
+        return verdict
 
 
 def matches_glob(pattern: str, path: str) -> bool:
@@ -145,6 +169,13 @@ class Project:
         if not any(rel == d or rel.startswith(d + "/") for d in self.package_dirs):
             return False
         return not self.forceignore.ignores(rel)
+
+    def dir_ships(self, rel_dir: str) -> bool:
+        """May files directly inside directory `rel_dir` ship (in a package dir, not ignored)?
+        A file there ships when this holds and `forceignore.ignores_file` does not."""
+        if not any(rel_dir == d or rel_dir.startswith(d + "/") for d in self.package_dirs):
+            return False
+        return not (self.forceignore.patterns and self.forceignore.dir_ignored(rel_dir))
 
 
 def _norm_dir(raw: str) -> str:
@@ -216,6 +247,9 @@ class ProjectIndex:
         self._has = has_project
         self._reader = reader
         self._by_dir: dict[Path, Project | None] = {}
+        self._at: dict[str, tuple[Project, str] | None] = {}  # directory -> (project, rel dir)
+        self._listed_without: set[str] = set()  # directories a walk saw no PROJECT_FILE in
+        self._dir_verdict: dict[str, bool] = {}  # directory -> files in it may ship
 
     def project_of(self, directory: Path) -> Project | None:
         chain: list[Path] = []
@@ -236,14 +270,45 @@ class ProjectIndex:
         return found
 
     def in_package(self, path: Path) -> bool:
-        project = self.project_of(path.parent)
-        if project is None:
+        return self.in_package_at(os.fspath(path.parent), path.name)
+
+    def in_package_at(self, directory: str, name: str) -> bool:
+        """Does the file `name` in the absolute `directory` ship? Everything that depends
+        only on the directory is decided once per directory; per file, one regex match."""
+        found = self._at[directory] if directory in self._at else self._locate(directory)
+        if found is None:
             return False
-        try:
-            rel = path.relative_to(project.root).as_posix()
-        except ValueError:
-            return False
-        return project.in_package(rel)
+        project, rel_dir = found
+        rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+        if project.problem is not None or rel_dir == "." or rel in project.package_dirs:
+            return project.in_package(rel)
+        verdict = self._dir_verdict.get(directory)
+        if verdict is None:
+            verdict = self._dir_verdict[directory] = project.dir_ships(rel_dir)
+        return verdict and not project.forceignore.ignores_file(rel)
+
+    def listed(self, directory: str, names: Iterable[str]) -> None:
+        """A walk's listing of `directory`: without a PROJECT_FILE entry, no stat is needed to
+        know it is no project root."""
+        if PROJECT_FILE not in names:
+            self._listed_without.add(directory)
+
+    def _locate(self, directory: str) -> tuple[Project, str] | None:
+        """(project, directory relative to its root) from the parent's answer: one stat per
+        new directory, no pathlib per file."""
+        found: tuple[Project, str] | None
+        parent, _, base = directory.rstrip("/").rpartition("/")
+        if directory not in self._listed_without and self._has(Path(directory)):
+            project = self.project_of(Path(directory))
+            found = (project, ".") if project is not None else None
+        elif not base:
+            found = None  # the filesystem root holds no project
+        else:
+            up = self._at[parent or "/"] if (parent or "/") in self._at \
+                else self._locate(parent or "/")
+            found = None if up is None else (up[0], base if up[1] == "." else f"{up[1]}/{base}")
+        self._at[directory] = found
+        return found
 
     def problems(self) -> Sequence[str]:
         return sorted({f"{p.root}: {p.problem}" for p in self._by_dir.values()

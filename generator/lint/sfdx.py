@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING
 
-from lxml import etree
+if TYPE_CHECKING:
+    from lxml import etree
 
 from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, Severity, fingerprint
@@ -83,10 +86,21 @@ _CODE_PIECE = re.compile(r"[\s\"'{}()+]")
 _CODE_SECRET = re.compile(
     rb"(?i)consumer_?secret[\"']?\s*(?::|=>?)\s*[\"']([A-Za-z0-9]{16,128})[\"']"
 )
-_PREFILTER = (b"onsumer", b"ONSUMER", b"PushConfig")  # plain finds: ~10x faster than a regex
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
-)
+# Content rules look only at files holding one of these (see prefilter.py for the anchors).
+TRIGGERS = (rb"onsumer", rb"MER(?<=ONSUMER)", rb"onfig(?<=PushConfig)", rb"VG(?<=3MVG)")
+_CONTENT = tuple(re.compile(p) for p in TRIGGERS[:3])
+
+
+@cache
+def _parser() -> etree.XMLParser:
+    """The single locked-down parser every XML read goes through (lxml loads on first use)."""
+    from lxml import etree
+
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
+    )
+
+
 _PUSH = {
     ("applePushConfig", "password"),
     ("applePushConfig", "signingKey"),
@@ -106,17 +120,25 @@ def _real(value: str) -> bool:
     return not _PLACEHOLDER.search(_ENTITY_REF.sub("", value).strip())
 
 
+def _path_rules(ctx: FileContext) -> list[tuple[str, str]]:
+    """(rule id, detail) of every layout rule the file's place breaks; bytes play no part."""
+    if not ctx.in_package:
+        return []
+    name, path = ctx.name.lower(), "/" + ctx.path.lower()
+    found = []
+    if name.endswith(_GLOBAL_SUFFIXES) or "/extlclntappglobaloauthsets/" in path:
+        found.append(("eca-global-oauth-file", "global OAuth settings in a package dir"))
+    if name.endswith(".crt-meta.xml") or (name.endswith(".crt") and "/certs/" in path):
+        found.append(("certificate-in-package", "Certificate metadata in a package dir"))
+    if name.endswith(_KEY_SUFFIXES):
+        found.append(("key-file-in-package", f"file name *{name[name.rfind('.') :]}"))
+    return found
+
+
 def _path_hits(ctx: FileContext, data: bytes) -> Iterator[Hit]:
     """Layout rules; the fingerprint is the file content's, so a moved file keeps it."""
-    name, path = ctx.name.lower(), "/" + ctx.path.lower()
-    if not ctx.in_package:
-        return
-    if name.endswith(_GLOBAL_SUFFIXES) or "/extlclntappglobaloauthsets/" in path:
-        yield _hit("eca-global-oauth-file", 0, "global OAuth settings in a package dir", data)
-    if name.endswith(".crt-meta.xml") or (name.endswith(".crt") and "/certs/" in path):
-        yield _hit("certificate-in-package", 0, "Certificate metadata in a package dir", data)
-    if name.endswith(_KEY_SUFFIXES):
-        yield _hit("key-file-in-package", 0, f"file name *{name[name.rfind('.') :]}", data)
+    for rule_id, detail in _path_rules(ctx):
+        yield _hit(rule_id, 0, detail, data)
 
 
 def _line_offset(data: bytes, line: int) -> int:
@@ -134,8 +156,10 @@ def _local(tag: object) -> str:
 
 def _xml_values(data: bytes) -> Iterator[tuple[str, str, str, str, int]] | None:
     """(root, parent, element, text, offset) of every secret-bearing element, or None."""
+    from lxml import etree
+
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, _parser())
     except (etree.XMLSyntaxError, ValueError):
         return None
     names = {"consumerSecret", "consumerKey", "password", "signingKey", "serviceAccount"}
@@ -194,11 +218,17 @@ def _content_hits(ctx: FileContext, data: bytes) -> Iterator[Hit]:
                 )
 
 
+def wants(ctx: FileContext, data: bytes) -> bool:
+    """A path rule applies, whatever the file holds."""
+    del data
+    return bool(_path_rules(ctx))
+
+
 def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:
     """Path and content hits for one file. Never raises."""
     try:
         hits = list(_path_hits(ctx, data))
-        if any(word in data for word in _PREFILTER):
+        if any(rx.search(data) for rx in _CONTENT):
             hits += _content_hits(ctx, data)
         if b"3MVG" in data:
             taken = {h.offset for h in hits if h.rule_id == "oauth-consumer-secret"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.lint import engine, registry
+from generator.lint import engine, prefilter, registry
 from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, Severity, fingerprint
 
@@ -77,3 +77,24 @@ def fake_detector(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
     monkeypatch.setattr(registry, "DETECTORS", (FAKE_DETECTOR,))
     monkeypatch.setattr(engine, "_RULES", None)
     return FAKE_DETECTOR
+
+
+_REAL_GATE = prefilter.build(registry.DETECTORS)
+
+
+@pytest.fixture(autouse=True)
+def prefilter_lets_every_hit_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine runs a detector only when the shared prefilter selects it. Every test that
+    calls a detector directly (all true positives, the property tests) therefore also checks
+    that the prefilter would have selected it: a narrower prefilter is a lost detection."""
+    for index, detector in enumerate(_REAL_GATE.detectors):
+        def checked(ctx: FileContext, data: bytes, index: int = index,
+                    scan: object = detector.scan) -> list[Hit]:
+            hits = list(scan(ctx, data))  # type: ignore[operator]
+            if hits:
+                chosen = _REAL_GATE.detectors[index]
+                assert index in _REAL_GATE.fired(data) or chosen.wants(ctx, data), (
+                    f"{chosen.__name__} found {[h.rule_id for h in hits]} "  # type: ignore[attr-defined]
+                    "in a blob the shared prefilter would skip")
+            return hits
+        monkeypatch.setattr(detector, "scan", checked)

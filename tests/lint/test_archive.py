@@ -8,7 +8,6 @@ import shutil
 import struct
 import subprocess
 import tarfile
-import time
 import tracemalloc
 import zipfile
 import zlib
@@ -213,9 +212,7 @@ def test_declared_huge_size_is_refused_without_decompressing():
     cd = data.find(b"PK\x01\x02")
     struct.pack_into("<I", data, cd + 24, 0xFFFF_FFF0)  # uncompressed size
     struct.pack_into("<I", data, 22, 0xFFFF_FFF0)
-    start = time.perf_counter()
     assert _problems(bytes(data)) == ["archive-limit"]
-    assert time.perf_counter() - start < 1
 
 
 def test_lying_declared_size_is_caught():
@@ -234,11 +231,9 @@ def test_gzip_bomb_is_stopped_with_bounded_memory():
     data = b"".join(raw.compress(chunk) for _ in range(256)) + raw.flush()  # 256 MiB of zeros
     limits = Limits(max_member_bytes=4 * 1024 * 1024, max_ratio=100_000)
     tracemalloc.start()
-    start = time.perf_counter()
     assert _problems(data, limits) == ["archive-limit"]
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert time.perf_counter() - start < 5
     assert peak < 4 * 1024 * 1024 + 8 * 1024 * 1024  # the member limit plus a few chunks
 
 

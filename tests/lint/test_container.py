@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -298,9 +297,8 @@ def test_scan_never_raises_on_truncated_p12(cut):
     list(container.scan(CTX, keygen.p12()[:cut]))
 
 
-def test_ordinary_files_are_cheap():
-    benchmark_bytes = b"public class A {}\n" * 50_000
-    start = time.perf_counter()
-    for _ in range(20):
-        assert list(container.scan(CTX, benchmark_bytes)) == []
-    assert time.perf_counter() - start < 0.05
+def test_ordinary_files_are_not_parsed():
+    # container looks at the first bytes only: text never starts with a DER or keystore header
+    for data in (b"public class A {}\n" * 50_000, b"<?xml version='1.0'?><a/>", b"", b"0 items\n"):
+        assert container.wants(CTX, data) is False
+        assert list(container.scan(CTX, data)) == []

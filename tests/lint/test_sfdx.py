@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 import string
-import time
 from pathlib import Path
 
 import pytest
@@ -242,15 +241,13 @@ def test_xxe_is_not_resolved():
     assert hits == []  # the entity is neither fetched nor expanded into a value
 
 
-def test_billion_laughs_neither_expands_nor_hangs():
-    start = time.perf_counter()
+def test_billion_laughs_is_not_expanded():
     hits = list(sfdx.scan(_ctx("x/X.connectedApp-meta.xml", False), LAUGHS))
-    assert time.perf_counter() - start < 1
     assert hits == []
 
 
 def test_parser_is_locked_down():
-    opts = sfdx._PARSER  # the single parser every XML read goes through
+    opts = sfdx._parser()  # the single parser every XML read goes through
     assert opts is not None
     secret_file = Path("/etc/hostname")
     if secret_file.exists():
@@ -271,9 +268,15 @@ def test_scan_never_raises_on_xml_like_text(text):
     list(sfdx.scan(_ctx("x/A.ecaPush-meta.xml"), text.encode()))
 
 
-def test_ordinary_files_are_cheap():
-    data = b"public with sharing class A { Integer x = 1; }\n" * 20_000
-    start = time.perf_counter()
-    for _ in range(10):
-        assert list(sfdx.scan(_ctx(CLS), data)) == []
-    assert time.perf_counter() - start < 0.5
+def test_ordinary_files_are_never_parsed(monkeypatch):
+    def fail(data):
+        raise AssertionError("an ordinary file reached the XML parser")
+
+    monkeypatch.setattr(sfdx, "_xml_values", fail)
+    monkeypatch.setattr(sfdx, "_regex_values", fail)
+    apex = b"public with sharing class A { Integer x = 1; }\n" * 2_000
+    xml = (b'<?xml version="1.0" encoding="UTF-8"?>\n<CustomField xmlns="' + NS.encode()
+           + b'"><fullName>Token__c</fullName><length>255</length></CustomField>\n')
+    for path, data in ((CLS, apex), (f"{PKG}/objects/A__c/fields/Token__c.field-meta.xml", xml)):
+        assert sfdx.wants(_ctx(path), data) is False
+        assert list(sfdx.scan(_ctx(path), data)) == []
