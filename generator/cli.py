@@ -161,9 +161,6 @@ def new(
                      f"and {target}/docs/SUBSCRIBER-SETUP.md\n")
 
 
-_FORMATS = ("text", "json", "sarif", "github")
-
-
 @app.command()
 def lint(
     paths: Annotated[list[Path] | None, typer.Argument(
@@ -184,8 +181,8 @@ def lint(
     from generator.lint.project import find_root
     from generator.report import REPORTERS
 
-    if fmt not in _FORMATS:
-        raise LintUsageError(f"--format {fmt!r}: choose one of {', '.join(_FORMATS)}")
+    if fmt not in REPORTERS:
+        raise LintUsageError(f"--format {fmt!r}: choose one of {', '.join(REPORTERS)}")
     cwd = Path.cwd()
     result = scan(paths or [], find_root(cwd) or cwd, staged=staged, config=config)
     for note in result.notes:

@@ -35,9 +35,7 @@ LOGIN_HOSTS = {"login": "https://login.salesforce.com", "test": "https://test.sa
 # setup LWC's client-side check all use these, so the --login-url answer and the setup tab
 # accept exactly the same URLs. A My Domain name is letters, digits and hyphens (a sandbox's
 # looks like acme--uat), one DNS label: no leading or trailing hyphen, at most 63 characters.
-MY_DOMAIN_SUFFIX = ".my.salesforce.com"
 SANDBOX_MY_DOMAIN_SUFFIX = ".sandbox.my.salesforce.com"
-DEVELOP_MY_DOMAIN_SUFFIX = ".develop.my.salesforce.com"  # Developer Edition orgs
 SCRATCH_MY_DOMAIN_SUFFIX = ".scratch.my.salesforce.com"  # scratch orgs
 # Lower-case, anchored, in the syntax common to Python re, Java (Apex Pattern) and JavaScript;
 # callers lower-case the URL (Apex, Python) or match case-insensitively (LWC).

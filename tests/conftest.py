@@ -18,14 +18,32 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # CI checks out /work/shared beside the clone; the schemas are never copied into the repo.
 SCHEMAS_DIR = REPO_ROOT.parent / "shared" / "schemas"
 METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
+# Answer variants that the render and schema tests both cover; each module adds its own.
+BASE_VARIANTS: dict[str, dict[str, str]] = {
+    "default": {},
+    "namespace": {"namespace": "acmens"},
+    "eca-packaged": {"eca": "packaged"},
+    "my-domain": {"login_url": "https://acme.my.salesforce.com"},
+    "api-60": {"api_version": "60.0"},
+}
 
 
-def make_tree(root: Path, files: Mapping[str, bytes | str]) -> Path:
-    """Create `files` (relative POSIX path -> content) below `root`; return `root`."""
+@dataclass(frozen=True)
+class Link:
+    """A symlink in a make_tree dict: target is relative to the link or absolute."""
+
+    target: str
+
+
+def make_tree(root: Path, files: Mapping[str, bytes | str | Link]) -> Path:
+    """Create `files` (relative POSIX path -> bytes, text or Link) below `root`; return `root`."""
     for rel, content in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        if isinstance(content, Link):
+            path.symlink_to(content.target)
+        else:
+            path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     return root
 
 
@@ -63,7 +81,7 @@ def run_cli(args: list[str], input: str | None = None,
 
 
 @pytest.fixture(name="make_tree")
-def _make_tree() -> Callable[[Path, Mapping[str, bytes | str]], Path]:
+def _make_tree() -> Callable[[Path, Mapping[str, bytes | str | Link]], Path]:
     return make_tree
 
 

@@ -14,7 +14,8 @@ import pytest
 
 from generator.lint import engine, registry
 from tests import keygen
-from tests.lint.conftest import FAKE_DETECTOR, make_tree
+from tests.conftest import make_tree
+from tests.lint.conftest import FAKE_DETECTOR, deny_open
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -75,14 +76,7 @@ def test_warnings_alone_exit_1(cli, in_dir, fake):
 
 def test_exit_2_when_a_file_cannot_be_read_even_with_findings(cli, in_dir, fake, monkeypatch):
     make_tree(in_dir, {"a.txt": b"FAKEKEY", "locked.bin": b"x"})
-    real_open = open
-
-    def deny(path, *args, **kwargs):
-        if str(path).endswith("locked.bin"):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "open", deny, raising=False)
+    deny_open(monkeypatch, "locked.bin")
     result = cli(["lint", "--format", "json"])
     assert result.exit_code == 2
     doc = json.loads(result.stdout)

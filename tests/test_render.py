@@ -27,15 +27,12 @@ from generator.render import (
     write_tree,
 )
 from generator.spec import EcaMode, build_spec
+from tests.conftest import BASE_VARIANTS
 
 METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
 
 VARIANTS = {
-    "default": {},
-    "namespace": {"namespace": "acmens"},
-    "eca-packaged": {"eca": "packaged"},
-    "my-domain": {"login_url": "https://acme.my.salesforce.com"},
-    "api-60": {"api_version": "60.0"},
+    **BASE_VARIANTS,
     "everything": {"namespace": "acmens", "eca": "packaged", "api_version": "70.0",
                    "login_url": "https://acme--uat.sandbox.my.salesforce.com",
                    "oauth_scopes": "Api, RefreshToken, OpenID"},

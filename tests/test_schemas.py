@@ -16,13 +16,10 @@ from lxml import etree
 
 from generator.render import ECA_PROJECT, render
 from generator.spec import build_spec
+from tests.conftest import BASE_VARIANTS
 
 VARIANTS = {
-    "default": {},
-    "namespace": {"namespace": "acmens"},
-    "eca-packaged": {"eca": "packaged"},
-    "my-domain": {"login_url": "https://acme.my.salesforce.com"},
-    "api-60": {"api_version": "60.0"},
+    **BASE_VARIANTS,
     "api-70-packaged-namespace": {"api_version": "70.0", "eca": "packaged", "namespace": "acme",
                                   "oauth_scopes": "Api, RefreshToken, OpenID"},
     "hostile-text": {"app_label": "A<b>&\"c\" 'd' é✓", "description": "<x> & \"q\" 'a' ü"},

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, fingerprint
-from generator.lint.keys import KeyInfo, classify_der
+from generator.lint.keys import KeyInfo, classify_der, encode_oid
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -46,23 +46,11 @@ RULES: tuple[Rule, ...] = (
 _P12_PASSWORDS: tuple[bytes | None, ...] = (None, b"", b"changeit", b"changeme", b"password")
 
 
-def _oid(dotted: str) -> bytes:
-    parts = [int(p) for p in dotted.split(".")]
-    out = bytearray([40 * parts[0] + parts[1]])
-    for n in parts[2:]:
-        chunk = [n & 0x7F]
-        while n > 0x7F:
-            n >>= 7
-            chunk.append(0x80 | (n & 0x7F))
-        out.extend(reversed(chunk))
-    return bytes(out)
-
-
-_DATA = _oid("1.2.840.113549.1.7.1")
-_SIGNED = _oid("1.2.840.113549.1.7.2")
-_ENCRYPTED = _oid("1.2.840.113549.1.7.6")
+_DATA = encode_oid("1.2.840.113549.1.7.1")
+_SIGNED = encode_oid("1.2.840.113549.1.7.2")
+_ENCRYPTED = encode_oid("1.2.840.113549.1.7.6")
 _BAG = "1.2.840.113549.1.12.10.1."
-_KEY_BAG, _SHROUDED, _SECRET, _NESTED = (_oid(_BAG + n) for n in "1256")
+_KEY_BAG, _SHROUDED, _SECRET, _NESTED = (encode_oid(_BAG + n) for n in "1256")
 
 _Item = tuple[int, int, int, int, int]  # tag, content start, content end, next, tag position
 
@@ -171,19 +159,25 @@ def _truncated_pfx(data: bytes) -> _P12 | None:
     return found
 
 
-def _auth_safe(buf: bytes, found: _P12) -> None:
+def _tagged(buf: bytes, found: _P12) -> Iterator[tuple[bytes, list[_Item] | None]]:
+    """(OID, contents of the [0] wrapper or None) of each `SEQUENCE { OID, [0] ... }` in the
+    SEQUENCE at the start of buf (ContentInfos, SafeBags); anything else marks `found.odd`."""
     top = _ber(buf, 0)
-    parts = _kids(buf, top) if top and top[0] == 0x30 else None
-    if parts is None:
+    items = _kids(buf, top) if top and top[0] == 0x30 else None
+    if items is None:
         found.odd = True
         return
-    for part in parts:
-        ci = _kids(buf, part)
-        if not ci or ci[0][0] != 0x06:
+    for item in items:
+        kids = _kids(buf, item)
+        if not kids or kids[0][0] != 0x06:
             found.odd = True
             continue
-        oid = buf[ci[0][1] : ci[0][2]]
-        wrapped = _kids(buf, ci[1]) if len(ci) > 1 and ci[1][0] == 0xA0 else None
+        wrapped = _kids(buf, kids[1]) if len(kids) > 1 and kids[1][0] == 0xA0 else None
+        yield buf[kids[0][1] : kids[0][2]], wrapped
+
+
+def _auth_safe(buf: bytes, found: _P12) -> None:
+    for oid, wrapped in _tagged(buf, found):
         if oid == _DATA and wrapped and (contents := _octets(buf, wrapped[0])) is not None:
             _bags(contents, found, 0)
         elif oid == _ENCRYPTED:
@@ -193,18 +187,7 @@ def _auth_safe(buf: bytes, found: _P12) -> None:
 
 
 def _bags(buf: bytes, found: _P12, depth: int) -> None:
-    top = _ber(buf, 0)
-    bags = _kids(buf, top) if top and top[0] == 0x30 else None
-    if bags is None:
-        found.odd = True
-        return
-    for bag in bags:
-        kids = _kids(buf, bag)
-        if not kids or kids[0][0] != 0x06:
-            found.odd = True
-            continue
-        oid = buf[kids[0][1] : kids[0][2]]
-        value = _kids(buf, kids[1]) if len(kids) > 1 and kids[1][0] == 0xA0 else None
+    for oid, value in _tagged(buf, found):
         if oid == _KEY_BAG:
             found.keys.append(("keyBag", _classify_bag(buf, value)))
         elif oid == _SHROUDED:

@@ -230,7 +230,6 @@ def _scan_stream(ctx: FileContext, read: Callable[[int], bytes], size: int, opts
         del buf
         buf = tail + more
         del tail, more
-    _dedupe_in_place(out)
 
 
 def _read_all(read: Callable[[int], bytes], size: int) -> bytes:
@@ -242,17 +241,6 @@ def _read_all(read: Callable[[int], bytes], size: int) -> bytes:
         parts.append(chunk)
         left -= len(chunk)
     return b"".join(parts)
-
-
-def _dedupe_in_place(out: _Out) -> None:
-    seen: set[tuple[str, str, int, str]] = set()
-    kept = []
-    for f in out.findings:
-        key = (f.path, f.rule_id, f.line, f.fingerprint)
-        if key not in seen:
-            seen.add(key)
-            kept.append(f)
-    out.findings = kept
 
 
 # --- files on disk --------------------------------------------------------------------------
@@ -301,6 +289,7 @@ def _os_reason(exc: OSError) -> str:
 
 
 def _scan_chunk(jobs: Sequence[_Job], opts: Options) -> _Out:
+    """A serial run, or a pool worker's task: files named by path (never their contents)."""
     out = _Out()
     for job in jobs:
         _scan_file(job, opts, out)
@@ -433,11 +422,6 @@ def collect(paths: Sequence[Path], base: Path, projects: ProjectIndex | None = N
     return walker
 
 
-def _scan_task(task: Sequence[_Job], opts: Options) -> _Out:
-    """A pool worker's share: a few hundred files, named by path (never their contents)."""
-    return _scan_chunk(task, opts)
-
-
 class _Runner:
     """Scans jobs while the walk is still finding them. A small run is scanned serially at the
     end; a large one starts a fork-based process pool as soon as the walk has found enough
@@ -493,7 +477,7 @@ class _Runner:
 
     def _submit(self, jobs: Sequence[_Job]) -> None:
         assert self.pool is not None  # noqa: S101 - for mypy
-        self.futures.append(self.pool.submit(_scan_task, jobs, self.opts))
+        self.futures.append(self.pool.submit(_scan_chunk, jobs, self.opts))
         self.sent += len(jobs)
 
 
@@ -711,6 +695,7 @@ def _read_config(config: Path | None, base: Path, reader: Reader | None) -> byte
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per (path, line, rule, key): also a key seen in two overlapping chunks."""
     seen: set[tuple[str, int, str, str]] = set()
     kept = []
     for f in findings:

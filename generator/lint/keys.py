@@ -14,6 +14,7 @@ with defaults, so `KeyInfo(kind, fingerprint, encrypted)` and `classify_der(der)
 - `classify_openssh(blob)`, `classify_pgp(blob)`, `classify_secsh(blob)`: the binary payloads of
   `openssh-key-v1`, OpenPGP secret-key packets (tag 5/7) and ssh.com SECSH (magic 3f6ff9eb).
 - `ssh_public_info(blob) -> (key_type, fingerprint)` for an SSH wire-format public key blob.
+- `encode_oid(dotted) -> bytes`: DER content octets of an OID (also container.py's bag OIDs).
 
 Nothing here keeps or returns key bytes: `KeyInfo` holds descriptions and a fingerprint only.
 """
@@ -52,7 +53,7 @@ class KeyInfo:
         return f"{self.kind} ({', '.join(flags)})" if flags else self.kind
 
 
-def _oid(dotted: str) -> bytes:
+def encode_oid(dotted: str) -> bytes:
     """DER content octets of an OBJECT IDENTIFIER."""
     parts = [int(p) for p in dotted.split(".")]
     out = bytearray([40 * parts[0] + parts[1]])
@@ -65,20 +66,21 @@ def _oid(dotted: str) -> bytes:
     return bytes(out)
 
 
-_KEY_OIDS = {_oid(k): v for k, v in {
+_KEY_OIDS = {encode_oid(k): v for k, v in {
     "1.2.840.113549.1.1.1": "RSA", "1.2.840.113549.1.1.10": "RSA-PSS",
     "1.2.840.10045.2.1": "EC", "1.2.840.10040.4.1": "DSA", "1.3.101.112": "Ed25519",
     "1.3.101.113": "Ed448", "1.3.101.110": "X25519", "1.3.101.111": "X448",
     "1.2.840.113549.1.3.1": "DH", "1.2.840.10046.2.1": "DH", "1.2.156.10197.1.301": "SM2",
 }.items()}
-_CURVES = {_oid(k): v for k, v in {
+_CURVES = {encode_oid(k): v for k, v in {
     "1.2.840.10045.3.1.7": "P-256", "1.3.132.0.34": "P-384", "1.3.132.0.35": "P-521",
     "1.3.132.0.10": "secp256k1", "1.2.840.10045.3.1.1": "P-192", "1.3.132.0.33": "P-224",
 }.items()}
 # PBES2, PBES1 (1.2.840.113549.1.5.x), PKCS#12 PBE (1.2.840.113549.1.12.1.x), the Sun JKS key
 # protector and JCEKS PBEWithMD5AndTripleDES.
-_PBE_PREFIXES = (_oid("1.2.840.113549.1.5.1")[:-1], _oid("1.2.840.113549.1.12.1.1")[:-1],
-                 _oid("1.3.6.1.4.1.42.2.17.1.1"), _oid("1.3.6.1.4.1.42.2.19.1"))
+_PBE_PREFIXES = (encode_oid("1.2.840.113549.1.5.1")[:-1],
+                 encode_oid("1.2.840.113549.1.12.1.1")[:-1],
+                 encode_oid("1.3.6.1.4.1.42.2.17.1.1"), encode_oid("1.3.6.1.4.1.42.2.19.1"))
 
 _Tlv = tuple[int, int, int]  # tag, content start, content stop (stop may exceed the buffer)
 

@@ -52,11 +52,13 @@ class Gate:
         """Indexes of the detectors whose triggers occur in `data`. (Hot: once per file.)"""
         out = set(self.always)
         for group in self.groups:
+            if group.covers <= out:  # every detector this group can fire is already chosen
+                continue
             pos = data.find(group.anchor)
             if pos < 0:
                 continue
             m = group.regex.search(data, pos)
-            if m is None or group.covers <= out:
+            if m is None:
                 continue
             out.add(group.owners[m.lastindex or 0])
             if not group.covers <= out:  # other detectors of this group may match further on

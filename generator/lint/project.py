@@ -166,16 +166,17 @@ class Project:
         """Does the file at `rel` (relative to root) ship in a package version?"""
         if self.problem is not None:
             return True  # fail closed: we cannot tell, so assume it ships
-        if not any(rel == d or rel.startswith(d + "/") for d in self.package_dirs):
-            return False
-        return not self.forceignore.ignores(rel)
+        return self._in_package_dir(rel) and not self.forceignore.ignores(rel)
 
     def dir_ships(self, rel_dir: str) -> bool:
         """May files directly inside directory `rel_dir` ship (in a package dir, not ignored)?
         A file there ships when this holds and `forceignore.ignores_file` does not."""
-        if not any(rel_dir == d or rel_dir.startswith(d + "/") for d in self.package_dirs):
-            return False
-        return not (self.forceignore.patterns and self.forceignore.dir_ignored(rel_dir))
+        return self._in_package_dir(rel_dir) and not (
+            self.forceignore.patterns and self.forceignore.dir_ignored(rel_dir))
+
+    def _in_package_dir(self, rel: str) -> bool:
+        """`rel` is a package directory or lies below one."""
+        return any(rel == d or rel.startswith(d + "/") for d in self.package_dirs)
 
 
 def _norm_dir(raw: str) -> str:

@@ -1,12 +1,10 @@
-"""Lint fixtures: trees with symlinks, a tiny fake detector, projects with package dirs."""
+"""Lint fixtures: a tiny fake detector, projects with package dirs, unreadable files."""
 
 from __future__ import annotations
 
 import json
 import types
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,23 +15,16 @@ from generator.lint.finding import Hit, Rule, Severity, fingerprint
 FAKE = b"FAKEKEY"  # what the fake detector reports; never real key material
 
 
-@dataclass(frozen=True)
-class Link:
-    """A symlink in a make_tree dict: target is relative to the link or absolute."""
+def deny_open(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    """Make the engine's open() fail with EACCES for paths ending in `suffix`."""
+    real_open = open
 
-    target: str
+    def deny(path: object, *args: object, **kwargs: object) -> object:
+        if str(path).endswith(suffix):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
 
-
-def make_tree(root: Path, files: Mapping[str, bytes | str | Link]) -> Path:
-    """Create files (relative POSIX path -> bytes, text or Link) below root; return root."""
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Link):
-            path.symlink_to(content.target)
-        else:
-            path.write_bytes(content.encode() if isinstance(content, str) else content)
-    return root
+    monkeypatch.setattr(engine, "open", deny, raising=False)
 
 
 def sfdx_project(package_dirs: tuple[str, ...] = ("force-app",), forceignore: str | None = None,

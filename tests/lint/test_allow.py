@@ -8,7 +8,8 @@ from generator.errors import LintUsageError
 from generator.lint.allow import apply_config, inline_reason, load_config
 from generator.lint.engine import scan
 from generator.lint.finding import Finding, Severity
-from tests.lint.conftest import FAKE, make_tree
+from tests.conftest import make_tree
+from tests.lint.conftest import FAKE
 
 FP = "sha256:0123456789abcdef"
 

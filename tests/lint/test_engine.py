@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from generator.lint import archive, engine
 from generator.lint.base import FileContext
 from generator.lint.engine import Options, scan
-from tests.lint.conftest import FAKE, Link, make_tree, sfdx_project
+from tests.conftest import Link, make_tree
+from tests.lint.conftest import FAKE, deny_open, sfdx_project
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -100,14 +101,7 @@ def test_corrupt_archive_is_a_finding_not_a_pass(tmp_path, fake_detector):
 
 def test_unreadable_file_is_a_finding_and_flags_the_result(tmp_path, fake_detector, monkeypatch):
     make_tree(tmp_path, {"secret.bin": b"x", "ok.txt": b"fine"})
-    real_open = open
-
-    def deny(path, *args, **kwargs):
-        if str(path).endswith("secret.bin"):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "open", deny, raising=False)
+    deny_open(monkeypatch, "secret.bin")
     result = scan([], tmp_path)
     assert _where(result) == [("secret.bin", 0, "unreadable-file")]
     assert "Permission denied" in result.findings[0].message

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from generator.lint.project import IgnoreRules, disk_reader, find_root, load_project
-from tests.lint.conftest import make_tree, sfdx_project
+from tests.conftest import make_tree
+from tests.lint.conftest import sfdx_project
 
 # (patterns, path, ignored?) in gitignore / node-ignore semantics
 IGNORE_CASES = [
