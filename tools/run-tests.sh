@@ -39,6 +39,22 @@ else
   echo "up to date (pyproject.toml unchanged)"
 fi
 
+step "key-format tools for the lint corpus (puttygen, gpg, ssh-keygen, keytool, zip)"
+# The lint tests generate keys at test time; these formats need the real tools. Missing ones are
+# installed from Debian when we may (root + apt-get); otherwise those tests skip with a reason.
+missing=()
+for pair in puttygen:putty-tools gpg:gnupg ssh-keygen:openssh-client keytool:openjdk-17-jre-headless zip:zip; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} = 0 ]; then
+  echo "all present"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/dev/null 2>&1 ||
+    echo "could not install ${missing[*]}: the tests that need them will skip"
+else
+  echo "missing ${missing[*]} (not root or no apt-get): the tests that need them will skip"
+fi
+
 marker=()
 if [ "${SCAFFOLD_TOOLING:-1}" = 0 ]; then
   marker=(-m "not tooling")
