@@ -16,7 +16,6 @@ import json
 import re
 import shutil
 import tempfile
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path, PurePosixPath
@@ -270,6 +269,8 @@ def previously_generated(target: Path) -> frozenset[str]:
 
     A missing, unreadable or hand-broken manifest means "delete nothing".
     """
+    import tomllib  # only when overwriting an existing project
+
     try:
         data = tomllib.loads((target / ANSWERS_FILE).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -338,6 +337,8 @@ def build_spec(answers: Mapping[str, str]) -> ProjectSpec:
 
 def load_answers(path: Path) -> dict[str, str]:
     """Read a TOML answers file (flat table, or a [scaffold] table). Values become strings."""
+    import tomllib  # only with --answers: keeps it off the default start-up path
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
