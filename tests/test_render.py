@@ -27,9 +27,7 @@ from generator.render import (
     write_tree,
 )
 from generator.spec import EcaMode, build_spec
-from tests.conftest import BASE_VARIANTS
-
-METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
+from tests.conftest import BASE_VARIANTS, METADATA_NS
 
 VARIANTS = {
     **BASE_VARIANTS,
