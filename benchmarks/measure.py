@@ -1,0 +1,124 @@
+"""Measuring one scanner run, the machine's load, and writing the result tables.
+
+Wall = the child's lifetime; CPU = its user+sys (with every descendant it waited for);
+peak RSS = ru_maxrss from wait4 (the largest single process of the child's tree). A child's
+ru_maxrss includes this process's own high-water mark at fork, so reports are parsed in a
+forked child (``flagged_in_child``) and this process stays small.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    wall: float
+    cpu: float
+    rss_mb: float
+    load1: float  # 1-minute load when the run started
+    waited: float  # seconds spent waiting for the load to fall
+    returncode: int
+    report: Path  # the report file (or captured stdout)
+
+
+def load1() -> float:
+    return os.getloadavg()[0]
+
+
+def wait_for_load(max_load: float | None, timeout: float) -> float:
+    """Sleep while the 1-minute load is above max_load (None: never wait); seconds waited."""
+    start = time.monotonic()
+    while max_load is not None and load1() > max_load and time.monotonic() - start < timeout:
+        time.sleep(5)
+    return time.monotonic() - start
+
+
+def run(argv: Sequence[str], report: Path, *, stdout_is_report: bool,
+        env: Mapping[str, str] | None = None, cwd: Path | None = None,
+        max_load: float | None = None, load_timeout: float = 300) -> Sample:
+    """Run one command after the load has settled; measure it."""
+    waited = wait_for_load(max_load, load_timeout)
+    report.unlink(missing_ok=True)
+    start_load = load1()
+    full_env = {**os.environ, **(env or {})}
+    with tempfile.TemporaryFile() as scratch:
+        out = report.open("wb") if stdout_is_report else scratch
+        try:
+            start = time.perf_counter()
+            proc = subprocess.Popen(list(argv), stdout=out, stderr=subprocess.DEVNULL,
+                                    stdin=subprocess.DEVNULL, env=full_env, cwd=cwd)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+        finally:
+            if stdout_is_report:
+                out.close()
+    if not report.exists():
+        report.write_bytes(b"")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, start_load,
+                  waited, os.waitstatus_to_exitcode(status), report)
+
+
+def combine(samples: Sequence[Sample], report: Path) -> Sample:
+    """Several commands that together are one run (batches): wall and CPU add up."""
+    return Sample(sum(s.wall for s in samples), sum(s.cpu for s in samples),
+                  max(s.rss_mb for s in samples), samples[0].load1,
+                  sum(s.waited for s in samples), max(s.returncode for s in samples), report)
+
+
+def flagged_in_child(parse: Callable[[bytes], set[str]], reports: Sequence[Path]) -> set[str]:
+    """Parse (possibly huge) reports in a forked child that sends back only the paths."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.close(read_end)
+            found: set[str] = set()
+            for report in reports:
+                found |= parse(report.read_bytes())
+            with os.fdopen(write_end, "w") as pipe:
+                json.dump(sorted(found), pipe)
+        except BaseException:  # noqa: BLE001 - the parent reports the failure
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        answer = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"could not parse report {reports[0]}")
+    return set(json.loads(answer))
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_block(path: Path, name: str, text: str) -> bool:
+    """Replace what is between <!-- bench:NAME --> and <!-- /bench:NAME --> in path.
+    False (nothing written) when the markers are missing."""
+    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    old = path.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(old):
+        return False
+    new = pattern.sub(lambda _: f"{begin}\n{text.strip()}\n{end}", old, count=1)
+    path.write_text(new, encoding="utf-8")
+    return True
