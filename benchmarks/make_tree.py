@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from measure import manifest_path
 
 PKG = "force-app/main/default"
 Enc = serialization.Encoding
@@ -288,7 +289,7 @@ def build(out: Path, megabytes: int, seed: int, scale: float = 1.0) -> dict[str,
         i += 1
     with tempfile.TemporaryDirectory() as tmp:
         positives, negatives = planted_forms(Path(tmp))
-    return write(out, files, {p: p for p in positives}, positives, negatives)
+    return write(out, files, {p: Path(p).name for p in positives}, positives, negatives)
 
 
 def build_real(out: Path, megabytes: int, seed: int) -> dict[str, object]:
@@ -299,10 +300,6 @@ def build_real(out: Path, megabytes: int, seed: int) -> dict[str, object]:
     planted, negatives = real_tree.planted_forms(repos)
     positives = {p: data for p, (_, data) in planted.items()}
     return write(out, files, {p: form for p, (form, _) in planted.items()}, positives, negatives)
-
-
-def manifest_path(out: Path) -> Path:
-    return out.parent / (out.name + ".planted.json")
 
 
 def write(out: Path, files: dict[str, bytes], forms: dict[str, str],

@@ -1,9 +1,10 @@
 """Measuring one scanner run, the machine's load, and writing the result tables.
 
 Wall = the child's lifetime; CPU = its user+sys (with every descendant it waited for);
-peak RSS = ru_maxrss from wait4 (the largest single process of the child's tree). A child's
-ru_maxrss includes this process's own high-water mark at fork, so reports are parsed in a
-forked child (``flagged_in_child``) and this process stays small.
+peak RSS = GNU time's ``%M`` (the largest single process of the child's tree; GNU time is a
+small C process, so the figure is the tool's own: a child's ru_maxrss starts from its
+parent's high-water mark at fork). Without /usr/bin/time it falls back to wait4's ru_maxrss,
+and reports are parsed in a forked child (``flagged_in_child``) so this process stays small.
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ class Sample:
     report: Path  # the report file (or captured stdout)
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
+def manifest_path(tree: Path) -> Path:
+    """Where make_tree.py writes a tree's manifest: beside it, so no scanner reads it."""
+    return tree.parent / (tree.name + ".planted.json")
+
+
 def load1() -> float:
     return os.getloadavg()[0]
 
@@ -51,11 +60,13 @@ def run(argv: Sequence[str], report: Path, *, stdout_is_report: bool,
     report.unlink(missing_ok=True)
     start_load = load1()
     full_env = {**os.environ, **(env or {})}
+    rss_file = report.with_name(report.name + ".rss")
+    timed = [str(GNU_TIME), "-f", "%M", "-o", str(rss_file)] if GNU_TIME.exists() else []
     with tempfile.TemporaryFile() as scratch:
         out = report.open("wb") if stdout_is_report else scratch
         try:
             start = time.perf_counter()
-            proc = subprocess.Popen(list(argv), stdout=out, stderr=subprocess.DEVNULL,
+            proc = subprocess.Popen([*timed, *argv], stdout=out, stderr=subprocess.DEVNULL,
                                     stdin=subprocess.DEVNULL, env=full_env, cwd=cwd)
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
@@ -64,7 +75,11 @@ def run(argv: Sequence[str], report: Path, *, stdout_is_report: bool,
                 out.close()
     if not report.exists():
         report.write_bytes(b"")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, start_load,
+    rss_kb = usage.ru_maxrss
+    if timed and rss_file.exists():
+        lines = rss_file.read_text().split()
+        rss_kb = int(lines[-1]) if lines and lines[-1].isdigit() else rss_kb
+    return Sample(wall, usage.ru_utime + usage.ru_stime, rss_kb / 1024, start_load,
                   waited, os.waitstatus_to_exitcode(status), report)
 
 
