@@ -149,6 +149,14 @@ def flagged_scaffold(report: bytes, target: Path) -> set[str]:
     return {_rel(f["path"], target) for f in findings}
 
 
+def count_findings(report: bytes) -> int:
+    """How many findings a JSON report holds (gitleaks: a list; the others: "findings")."""
+    data = _load(report)
+    if isinstance(data, dict):
+        data = data.get("findings") or []
+    return len(data) if isinstance(data, list) else 0
+
+
 def flagged_lines(report: bytes, target: Path) -> set[str]:
     """detect-private-key ("Private key found: PATH") and `rg -l` (one path a line)."""
     lines = report.decode(errors="replace").splitlines()
