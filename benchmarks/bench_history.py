@@ -18,6 +18,9 @@ Kingfisher, on one generated history, in one run.
    rejected); gitleaks ``git`` and Betterleaks ``git`` with ``--log-opts=--all`` (every
    branch), each with private-key rules only and with all rules; Kingfisher ``scan REPO
    --git-history full`` likewise. Median wall, CPU, peak RSS, and which planted items each found.
+
+--write-readme [FILE] replaces the block between ``<!-- bench:history -->`` and
+``<!-- /bench:history -->`` of FILE (default README.md; exit 2 up front without the markers).
 """
 
 from __future__ import annotations
@@ -137,9 +140,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--load-timeout", type=float, default=600)
     p.add_argument("--no-wait", action="store_true")
     p.add_argument("--json", type=Path)
-    p.add_argument("--write-readme", action="store_true",
-                   help="replace the <!-- bench:history --> block of README.md")
+    p.add_argument("--write-readme", nargs="?", const=ROOT / "README.md", type=Path,
+                   metavar="FILE", help="replace the <!-- bench:history --> block of FILE "
+                   "(default README.md)")
     args = p.parse_args(argv)
+    problem = measure.block_error(args.write_readme, "history")
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     repo = args.work / f"history-{args.commits}"
     info_file = measure.manifest_path(repo)
     if not info_file.exists():  # built in a child, so this process stays small
@@ -173,9 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({n: [asdict(s) for s in ss] for n, ss in samples.items()},
                                         indent=2, default=str) + "\n")
-    if args.write_readme and not measure.write_block(ROOT / "README.md", "history", text):
-        print("README.md has no <!-- bench:history --> block; nothing written", file=sys.stderr)
-        return 2
+    if args.write_readme:
+        measure.write_block(args.write_readme, "history", text)
     return 0
 
 

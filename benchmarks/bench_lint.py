@@ -19,8 +19,9 @@ pre-commit-sized run.
 3. A pre-commit-sized run: scaffold lint on 10 files given as arguments (as pre-commit passes
    them) against detect-private-key, median wall of --precommit-runs runs, alternating.
 
-Prints markdown tables; --json writes every sample; --write-readme replaces the block between
-``<!-- bench:lint -->`` and ``<!-- /bench:lint -->`` in README.md.
+Prints markdown tables; --json writes every sample; --write-readme [FILE] replaces the block
+between ``<!-- bench:lint -->`` and ``<!-- /bench:lint -->`` of FILE (default README.md; exit 2
+before anything runs when the markers are missing).
 """
 
 from __future__ import annotations
@@ -218,13 +219,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-wait", action="store_true", help="never wait for the load to fall")
     p.add_argument("--skip-slow", action="store_true", help=f"leave out {', '.join(sorted(SLOW))}")
     p.add_argument("--json", type=Path, help="write every sample here")
-    p.add_argument("--write-readme", action="store_true",
-                   help="replace the <!-- bench:lint --> block of README.md")
+    p.add_argument("--write-readme", nargs="?", const=ROOT / "README.md", type=Path,
+                   metavar="FILE", help="replace the <!-- bench:lint --> block of FILE "
+                   "(default README.md)")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    problem = measure.block_error(args.write_readme, "lint")
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     args.work.mkdir(parents=True, exist_ok=True)
     out = Path(tempfile.mkdtemp(prefix="reports-", dir=args.work))
     runner = Runner(args, out)
@@ -248,10 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report)
     if args.json:
         args.json.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    if args.write_readme and not measure.write_block(ROOT / "README.md", "lint", report):
-        print("README.md has no <!-- bench:lint --> ... <!-- /bench:lint --> block; "
-              "nothing written", file=sys.stderr)
-        return 2
+    if args.write_readme:
+        measure.write_block(args.write_readme, "lint", report)
     return 0
 
 

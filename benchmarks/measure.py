@@ -126,6 +126,17 @@ def markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def block_error(path: Path | None, name: str) -> str | None:
+    """Why --write-readme cannot write PATH (checked before a long run), or None."""
+    if path is None:
+        return None
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if f"<!-- bench:{name} -->" in text and f"<!-- /bench:{name} -->" in text:
+        return None
+    return (f"{path}: no <!-- bench:{name} --> ... <!-- /bench:{name} --> block; add the two "
+            "markers where the table goes, or leave out --write-readme")
+
+
 def write_block(path: Path, name: str, text: str) -> bool:
     """Replace what is between <!-- bench:NAME --> and <!-- /bench:NAME --> in path.
     False (nothing written) when the markers are missing."""
