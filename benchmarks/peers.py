@@ -84,14 +84,15 @@ def ensure_rg() -> Path:
 
 
 def version(tool: str) -> str:
+    """The version the tool itself reports (the package pin when it reports none)."""
     if tool == "ripgrep":
         out = subprocess.run([str(ensure_rg()), "--version"], capture_output=True, text=True)
-        return out.stdout.splitlines()[0]
+        return out.stdout.split()[1]
     pkg = PACKAGES[tool]
     if not pkg.version_args:
-        return pkg.pin
+        return pkg.pin.split("==")[1] + f" ({pkg.pin.split('==')[0]})"
     out = subprocess.run([str(ensure(tool)), *pkg.version_args], capture_output=True, text=True)
-    return (out.stdout or out.stderr).strip().splitlines()[0]
+    return (out.stdout or out.stderr).split()[-1]
 
 
 # --- how each configuration is run and how its report is read ---------------------------------
