@@ -83,7 +83,7 @@ def _configs(repo_reports: Path) -> list[peers.Config]:
                     str(k), "scan", str(t), "--git-history", "full", "--no-validate",
                     "--no-update-check", "--format", "json", "--redact", "--no-dedup", "-q",
                     "-o", str(o), *extra],
-                peers.flagged_kingfisher))
+                peers.flagged_kingfisher, ok_codes=(0, 200)))
     except peers.PeerMissing as err:
         print(f"skipped: {err}", file=sys.stderr)
     return configs
@@ -115,7 +115,8 @@ def _table(repo_info: dict[str, object], configs: list[peers.Config],
         found = [n for n, item in planted.items() if item["path"] in flagged]
         missed = [n for n in planted if n not in found]
         rows.append([f"`{cfg.name}`", cfg.rules,
-                     f"{med[cfg.name]:.2f} ({', '.join(f'{s.wall:.2f}' for s in ss)})",
+                     f"{med[cfg.name]:.2f} ({', '.join(f'{s.wall:.2f}' for s in ss)})"
+                     + peers.exit_note(cfg, [s.returncode for s in ss]),
                      f"{measure.median([s.cpu for s in ss]):.1f}",
                      f"{max(s.rss_mb for s in ss):.0f}",
                      f"×{med[cfg.name] / base:.2f}" if base else "-",

@@ -150,20 +150,21 @@ def _ratio(a: float, b: float) -> str:
 
 def table(tree: Tree, configs: list[peers.Config], samples: dict[str, list[measure.Sample]],
           ) -> tuple[str, dict[str, object]]:
-    rules = {c.name: c.rules for c in [*configs, DPK]}
-    parse = {c.name: c.flagged for c in [*configs, DPK]}
+    by_name = {c.name: c for c in [*configs, DPK]}
     med = {n: measure.median([s.wall for s in ss]) for n, ss in samples.items()}
     base, floor = med.get("scaffold", 0.0), med.get("ripgrep", 0.0)
     rows, summary = [], {}
     for name in sorted(samples, key=lambda n: med[n]):
         ss = samples[name]
-        flagged = measure.flagged_in_child(lambda b, f=parse[name]: f(b, tree.path),
+        cfg = by_name[name]
+        flagged = measure.flagged_in_child(lambda b, f=cfg.flagged: f(b, tree.path),
                                            [ss[-1].report])
         found = sorted(p for p in tree.positive if p in flagged)
         missed = [tree.forms.get(p, p) for p in tree.positive if p not in flagged]
         alarms = sum(p in flagged for p in tree.negative)
-        rows.append([f"`{name}`", rules[name],
-                     f"{med[name]:.2f} ({', '.join(f'{s.wall:.2f}' for s in ss)})",
+        rows.append([f"`{name}`", cfg.rules,
+                     f"{med[name]:.2f} ({', '.join(f'{s.wall:.2f}' for s in ss)})"
+                     + peers.exit_note(cfg, [s.returncode for s in ss]),
                      f"{measure.median([s.cpu for s in ss]):.1f}",
                      f"{max(s.rss_mb for s in ss):.0f}",
                      _ratio(med[name], base), _ratio(med[name], floor),

@@ -110,6 +110,13 @@ class Config:
     flagged: Flagged
     reads_stdout: bool = False  # the report is the command's stdout
     env: dict[str, str] = field(default_factory=dict)
+    ok_codes: tuple[int, ...] = (0, 1)  # clean, findings; anything else is shown as a failure
+
+
+def exit_note(cfg: Config, codes: Sequence[int]) -> str:
+    """" (exit N!)" when a run ended with a code that means the tool failed, else ""."""
+    bad = sorted({c for c in codes if c not in cfg.ok_codes})
+    return f" (exit {', '.join(map(str, bad))}!)" if bad else ""
 
 
 def _rel(path: str, target: Path) -> str:
@@ -220,9 +227,9 @@ def _kingfisher(exe: Path) -> list[Config]:
                              "--no-update-check", "--format", "json", "--redact", "--no-dedup",
                              "-q", "-o", str(o), *extra]
     return [Config("kingfisher", "kingfisher", "betterleaks.private-key",
-                   argv(("betterleaks.private-key",)), flagged_kingfisher),
+                   argv(("betterleaks.private-key",)), flagged_kingfisher, ok_codes=(0, 200)),
             Config("kingfisher-any", "kingfisher", "all built-in rules", argv(()),
-                   flagged_kingfisher)]
+                   flagged_kingfisher, ok_codes=(0, 200))]
 
 
 def dpk_argv(files: Sequence[str]) -> list[str]:
