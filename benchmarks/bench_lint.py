@@ -1,20 +1,27 @@
-"""`scaffold lint` side by side with the peer scanners, in one run.
+"""`scaffold lint` full scan side by side with the peer scanners, in one run; and a
+pre-commit-sized run.
 
-    python benchmarks/bench_lint.py [--tree DIR] [--mb 300] [--skip-slow]
+    python benchmarks/bench_lint.py [--trees synthetic,real] [--rounds 3] [--skip-slow]
+                                    [--max-load 1.5 | --no-wait] [--write-readme]
 
-1. Builds (or reuses) a synthetic Salesforce tree with benchmarks/make_tree.py: hundreds of MB,
-   thousands of files, private keys planted in 20+ forms plus clean look-alikes.
-2. Full scan of the tree by: scaffold lint, pre-commit-hooks' detect-private-key, detect-secrets,
-   secretlint (with its private-key rule), and ripgrep searching the same armor strings as
-   detect-private-key (the floor: a compiled literal search, no detection logic).
-3. A pre-commit-sized run on 10 files by the same tools.
-Prints wall time (best and median of the repeats), peak RSS (os.wait4 of each child), ratios
-against scaffold (best against best), and how many of the planted keys each tool reports and how
-many clean look-alikes it flags. The load average is printed before and after: on a shared
-machine, compare runs made under similar load.
+1. Builds (or reuses, under --work) two trees with benchmarks/make_tree.py: ``synthetic``
+   (100 MB, ~28k files, 21 planted key forms + 5 clean look-alikes) and ``real`` (folders shaped
+   like real Salesforce DX repositories: ~40k files of ~5 KB, 10 planted keys in Salesforce
+   forms, node_modules/.sfdx/.sf working-copy directories). ``--size-mb`` shrinks both (smoke).
+2. Full scan of each tree by every configuration of benchmarks/peers.py: scaffold lint;
+   Betterleaks, Kingfisher, gitleaks each with private-key rules only and with all rules;
+   detect-private-key over the file list in pre-commit-sized batches; ripgrep (the floor).
+   One untimed warm-up pass (page cache, Kingfisher's rule cache), then --rounds timed passes,
+   each running every configuration once, the order rotated by one per pass. Before each run it
+   waits while the 1-minute load is above --max-load (up to --load-timeout s) and records the
+   load at start. Reports: median wall, median CPU (user+sys), peak RSS, planted keys found,
+   look-alikes flagged, peer/scaffold and scaffold/ripgrep wall ratios of this same run.
+3. A pre-commit-sized run: scaffold lint on 10 files given as arguments (as pre-commit passes
+   them) against detect-private-key, median wall of --precommit-runs runs, alternating.
 
-Peers come from the `bench` extra (pip install -e '.[bench]') and benchmarks/peers (npm,
-pinned lockfile; installed on first use). ripgrep comes from Debian (apt-get install ripgrep).
+Prints markdown tables; --json writes every sample; --write-readme [FILE] replaces the block
+between ``<!-- bench:lint -->`` and ``<!-- /bench:lint -->`` of FILE (default README.md; exit 2
+before anything runs when the markers are missing).
 """
 
 from __future__ import annotations
@@ -22,210 +29,234 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import measure
+import peers
+
 HERE = Path(__file__).resolve().parent
-BIN = Path(sys.executable).parent
-DPK_STRINGS = ("BEGIN RSA PRIVATE KEY", "BEGIN DSA PRIVATE KEY", "BEGIN EC PRIVATE KEY",
-               "BEGIN OPENSSH PRIVATE KEY", "BEGIN PRIVATE KEY", "PuTTY-User-Key-File-2",
-               "BEGIN SSH2 ENCRYPTED PRIVATE KEY", "BEGIN PGP PRIVATE KEY BLOCK",
-               "BEGIN ENCRYPTED PRIVATE KEY", "BEGIN OpenVPN Static key V1")
+ROOT = HERE.parent
+SLOW = frozenset({"gitleaks", "gitleaks-any"})  # ~6-9 s a run on the 100 MB tree
+SKIP_DIRS = ("node_modules/", ".sfdx/", ".sf/")  # gitignored in a working copy
+ARG_MAX = 2**17  # pre-commit's xargs limit on one command line (bytes)
 
 
 @dataclass(frozen=True, slots=True)
-class Run:
-    seconds: float
-    peak_mb: float
-    stdout: tuple[Path, ...]  # the outputs stay on disk (see _flagged_in_child)
+class Tree:
+    name: str
+    path: Path
+    files: int
+    bytes: int
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+    forms: dict[str, str]
 
 
-OUT = Path(tempfile.mkdtemp(prefix="bench-lint-"))
+def make(work: Path, shape: str, size_mb: int | None) -> Tree:
+    mb = size_mb or (100 if shape == "synthetic" else 160)
+    path = work / f"{shape}-{mb}mb"
+    manifest = measure.manifest_path(path)
+    if not manifest.exists():  # built in a child, so this process stays small
+        print(f"building {shape} tree ({mb} MB) in {path} ...", file=sys.stderr)
+        subprocess.run([sys.executable, str(HERE / "make_tree.py"), str(path), "--shape", shape,
+                        "--mb", str(mb), "--scale", "0.33"], check=True, stdout=sys.stderr)
+    m = json.loads(manifest.read_text())
+    return Tree(shape, path, m["files"], m["bytes"], tuple(m["positive"]), tuple(m["negative"]),
+                m.get("forms", {}))
 
 
-def _run(cmd: Sequence[str], cwd: Path | None = None) -> Run:
-    """Run one command; wall time and the peak RSS of that child (and what it waited for).
-
-    A child's ru_maxrss counts the memory of this process too (Linux carries the high-water
-    mark across the fork and the exec), so this process never loads a tool's output: it stays
-    small, and every peak is the tool's own."""
-    fd, name = tempfile.mkstemp(dir=OUT)
-    with os.fdopen(fd, "wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
-        _, _, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-    return Run(seconds, usage.ru_maxrss / 1024, (Path(name),))
+def _file_args(tree: Path) -> list[str]:
+    """What pre-commit would pass: every tracked file (working-copy directories excluded)."""
+    out = []
+    for dirpath, dirs, names in os.walk(tree):
+        dirs[:] = sorted(d for d in dirs if d + "/" not in SKIP_DIRS)
+        out += [os.path.join(dirpath, n) for n in sorted(names)]  # noqa: PTH118
+    return out
 
 
-def _batched(cmd: Sequence[str], files: Sequence[str], cwd: Path) -> Run:
-    """Like pre-commit: the same command over batches of file arguments."""
-    total, peak = 0.0, 0.0
-    outs: tuple[Path, ...] = ()
-    for i in range(0, len(files), 4000):
-        r = _run([*cmd, *files[i:i + 4000]], cwd)
-        total, peak, outs = total + r.seconds, max(peak, r.peak_mb), outs + r.stdout
-    return Run(total, peak, outs)
+def _batches(files: Sequence[str]) -> list[list[str]]:
+    batches: list[list[str]] = [[]]
+    size = 0
+    for f in files:
+        if size + len(f) + 1 > ARG_MAX and batches[-1]:
+            batches.append([])
+            size = 0
+        batches[-1].append(f)
+        size += len(f) + 1
+    return batches
 
 
-def _flagged_in_child(flagged: Callable[[bytes], set[str]], run: Run) -> set[str]:
-    """Parse a tool's (possibly huge) output in a forked child, which sends back only the
-    flagged paths, so this process stays small (see _run)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: parse, answer, exit without cleanup
-        try:
-            os.close(read_end)
-            found = flagged(b"".join(p.read_bytes() for p in run.stdout))
-            with os.fdopen(write_end, "w") as pipe:
-                json.dump(sorted(found), pipe)
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        answer = pipe.read()
-    os.waitpid(pid, 0)
-    return set(json.loads(answer))
+class Runner:
+    def __init__(self, args: argparse.Namespace, out: Path) -> None:
+        self.max_load = None if args.no_wait else args.max_load
+        self.timeout = args.load_timeout
+        self.out = out
+
+    def config(self, cfg: peers.Config, tree: Tree, tag: str) -> measure.Sample:
+        report = self.out / f"{tree.name}-{cfg.name}-{tag}.json"  # Betterleaks wants .json
+        return measure.run(cfg.argv(tree.path, report), report, env=cfg.env,
+                           stdout_is_report=cfg.reads_stdout, max_load=self.max_load,
+                           load_timeout=self.timeout)
+
+    def dpk(self, files: Sequence[str], tag: str) -> measure.Sample:
+        report = self.out / f"dpk-{tag}.out"
+        parts = []
+        for i, batch in enumerate(_batches(files)):
+            part = self.out / f"dpk-{tag}-{i}.out"
+            parts.append(measure.run(peers.dpk_argv(batch), part, stdout_is_report=True,
+                                     max_load=self.max_load if i == 0 else None))
+        report.write_bytes(b"".join(p.report.read_bytes() for p in parts))
+        return measure.combine(parts, report)
 
 
-def _repeat(fn: Callable[[], Run], repeat: int) -> tuple[Run, float]:
-    """The fastest run (its output and peak are reported) and the median wall time."""
-    runs = [fn() for _ in range(repeat)]
-    return min(runs, key=lambda r: r.seconds), statistics.median(r.seconds for r in runs)
+DPK = peers.Config("detect-private-key", "detect-private-key",
+                   "pre-commit-hooks 6.0.0, batches of <= 128 KiB of arguments",
+                   lambda t, o: [], peers.flagged_lines)
 
 
-def _load() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+def full_scan(runner: Runner, tree: Tree, configs: list[peers.Config],
+              rounds: int) -> dict[str, list[measure.Sample]]:
+    files = _file_args(tree.path)
+    every = [*configs, DPK]
+
+    def once(cfg: peers.Config, tag: str) -> measure.Sample:
+        if cfg is DPK:
+            return runner.dpk(files, f"{tree.name}-{tag}")
+        return runner.config(cfg, tree, tag)
+
+    for cfg in every:
+        print(f"  warm-up {tree.name} {cfg.name}", file=sys.stderr)
+        once(cfg, "warm")
+    samples: dict[str, list[measure.Sample]] = {c.name: [] for c in every}
+    for r in range(rounds):
+        order = every[r % len(every):] + every[:r % len(every)]
+        for cfg in order:
+            s = once(cfg, f"r{r}")
+            samples[cfg.name].append(s)
+            print(f"  round {r + 1}/{rounds} {tree.name} {cfg.name}: {s.wall:.2f} s "
+                  f"(load {s.load1:.2f})", file=sys.stderr)
+    return samples
 
 
-def _files(tree: Path) -> list[str]:
-    return sorted(str(p.relative_to(tree)) for p in tree.rglob("*")
-                  if p.is_file() and p.name != "planted.json")
+def _ratio(a: float, b: float) -> str:
+    return f"×{a / b:.2f}" if b > 0 else "-"
 
 
-def _flagged_scaffold(out: bytes) -> set[str]:
-    data = json.loads(out or b"{}")
-    return {f["path"].split("!")[0] for f in data.get("findings", [])}
+def table(tree: Tree, configs: list[peers.Config], samples: dict[str, list[measure.Sample]],
+          ) -> tuple[str, dict[str, object]]:
+    by_name = {c.name: c for c in [*configs, DPK]}
+    med = {n: measure.median([s.wall for s in ss]) for n, ss in samples.items()}
+    base, floor = med.get("scaffold", 0.0), med.get("ripgrep", 0.0)
+    rows, summary = [], {}
+    for name in sorted(samples, key=lambda n: med[n]):
+        ss = samples[name]
+        cfg = by_name[name]
+        flagged = measure.flagged_in_child(lambda b, f=cfg.flagged: f(b, tree.path),
+                                           [ss[-1].report])
+        found = sorted(p for p in tree.positive if p in flagged)
+        missed = [tree.forms.get(p, p) for p in tree.positive if p not in flagged]
+        alarms = sum(p in flagged for p in tree.negative)
+        rows.append([f"`{name}`", cfg.rules,
+                     f"{med[name]:.2f} ({', '.join(f'{s.wall:.2f}' for s in ss)})"
+                     + peers.exit_note(cfg, [s.returncode for s in ss]),
+                     f"{measure.median([s.cpu for s in ss]):.1f}",
+                     f"{max(s.rss_mb for s in ss):.0f}",
+                     _ratio(med[name], base), _ratio(med[name], floor),
+                     f"{len(found)}/{len(tree.positive)}"
+                     + (f" (missed: {', '.join(sorted(missed))})" if missed else ""),
+                     f"{alarms}/{len(tree.negative)}", str(len(flagged)),
+                     ", ".join(f"{s.load1:.2f}" for s in ss)])
+        summary[name] = {"median_wall": med[name], "found": len(found), "missed": missed,
+                         "samples": [asdict(s) | {"report": str(s.report)} for s in ss]}
+    head = (f"**{tree.name}** tree: {tree.files:,} files, {tree.bytes / 2**20:.1f} MiB, "
+            f"{len(tree.positive)} planted keys, {len(tree.negative)} clean look-alikes. "
+            f"scaffold / ripgrep: **{_ratio(base, floor)}**.\n\n")
+    header = ["config", "rules", "median wall s (runs)", "CPU s", "peak RSS MB", "÷ scaffold",
+              "÷ ripgrep", "planted found", "look-alikes flagged", "files flagged",
+              "load1 at start"]
+    return head + measure.markdown(header, rows), summary
 
 
-def _flagged_dpk(out: bytes) -> set[str]:
-    return {line.split(": ", 1)[1] for line in out.decode(errors="replace").splitlines()
-            if line.startswith("Private key found: ")}
+def precommit(runner: Runner, tree: Tree, runs: int) -> tuple[str, dict[str, object]]:
+    """10 files as pre-commit passes them (paths relative to the repository root)."""
+    repo = tree.path / "repo00" if (tree.path / "repo00").is_dir() else tree.path
+    rel = [os.path.relpath(p, repo) for p in _file_args(repo)]
+    picks = [f for f in rel if f.endswith((".cls", ".js", ".html", "-meta.xml", ".json"))]
+    ten = picks[:: max(1, len(picks) // 10)][:10]
+    cmds = {"scaffold lint": [str(peers.SCAFFOLD), "lint", *ten],
+            "detect-private-key": peers.dpk_argv(ten)}
+    walls: dict[str, list[float]] = {n: [] for n in cmds}
+    for i in range(runs + 1):
+        for name, argv in (cmds.items() if i % 2 == 0 else reversed(cmds.items())):
+            s = measure.run(argv, runner.out / "pc.out", stdout_is_report=True, cwd=repo,
+                            max_load=runner.max_load, load_timeout=runner.timeout)
+            if i > 0:  # the first pass is the warm-up
+                walls[name].append(s.wall)
+    med = {n: measure.median(w) for n, w in walls.items()}
+    rows = [[n, f"{med[n]:.3f}", f"{min(w):.3f}", f"{max(w):.3f}",
+             _ratio(med[n], med["detect-private-key"])] for n, w in walls.items()]
+    text = (f"Pre-commit-sized run: 10 files of `{repo.name}` as arguments, median of {runs} "
+            "(target: scaffold ≤ 0.15 s, aim 0.1 s).\n\n"
+            + measure.markdown(["command", "median wall s", "min", "max", "÷ detect-private-key"],
+                               rows))
+    return text, {"files": ten, "walls": walls}
 
 
-def _flagged_ds(out: bytes) -> set[str]:
-    return set(json.loads(out or b"{}").get("results", {}))
-
-
-def _flagged_sl(out: bytes, tree: Path) -> set[str]:
-    try:
-        items = json.loads(out or b"[]")
-    except json.JSONDecodeError:
-        return set()
-    return {str(Path(i["filePath"]).relative_to(tree)) for i in items if i.get("messages")}
-
-
-def _flagged_lines(out: bytes, tree: Path) -> set[str]:
-    return {str(Path(line).relative_to(tree)) if line.startswith("/") else line
-            for line in out.decode(errors="replace").splitlines() if line}
-
-
-def _ensure_secretlint() -> Path | None:
-    peers = HERE / "peers"
-    cli = peers / "node_modules" / "secretlint" / "bin" / "secretlint.js"
-    if not cli.exists() and shutil.which("npm"):
-        subprocess.run(["npm", "install", "--ignore-scripts", "--no-audit", "--no-fund",
-                        "--loglevel=error"], cwd=peers, check=False)
-    return cli if cli.exists() else None
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "scaffold-bench")
+    p.add_argument("--trees", default="synthetic,real")
+    p.add_argument("--size-mb", type=int, help="size of every tree (default 100 / 160)")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--precommit-runs", type=int, default=15)
+    p.add_argument("--max-load", type=float, default=1.5)
+    p.add_argument("--load-timeout", type=float, default=600)
+    p.add_argument("--no-wait", action="store_true", help="never wait for the load to fall")
+    p.add_argument("--skip-slow", action="store_true", help=f"leave out {', '.join(sorted(SLOW))}")
+    p.add_argument("--json", type=Path, help="write every sample here")
+    p.add_argument("--write-readme", nargs="?", const=ROOT / "README.md", type=Path,
+                   metavar="FILE", help="replace the <!-- bench:lint --> block of FILE "
+                   "(default README.md)")
+    return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tree", type=Path, default=Path(tempfile.gettempdir()) / "bench-tree")
-    parser.add_argument("--mb", type=int, default=300)
-    parser.add_argument("--skip-slow", action="store_true",
-                        help="skip detect-secrets and secretlint on the full tree")
-    args = parser.parse_args(argv)
-    tree: Path = args.tree.resolve()
-    if not (tree / "planted.json").exists():
-        subprocess.run([sys.executable, str(HERE / "make_tree.py"), str(tree), "--mb",
-                        str(args.mb)], check=True)
-    planted = json.loads((tree / "planted.json").read_text())
-    positives, negatives = set(planted["positive"]), set(planted["negative"])
-    files = _files(tree)
-    size_mb = sum((tree / f).stat().st_size for f in files) / 2**20
-    rg = shutil.which("rg")
-    sl = _ensure_secretlint()
-    node = shutil.which("node")
-    slrc = HERE / "peers" / ".secretlintrc.json"
-
-    tools: dict[str, tuple[Callable[[Sequence[str] | None], Run], Callable[[bytes], set[str]],
-                           bool]] = {
-        "scaffold lint": (
-            lambda fs: _run([str(BIN / "scaffold"), "lint", "--format", "json",
-                             *(fs if fs is not None else ["."])], tree),
-            _flagged_scaffold, False),
-        "detect-private-key": (
-            lambda fs: _batched([str(BIN / "detect-private-key")],
-                                fs if fs is not None else files, tree),
-            _flagged_dpk, False),
-        "detect-secrets": (
-            lambda fs: _run([str(BIN / "detect-secrets"), "scan", "--all-files", "."], tree)
-            if fs is None else _run([str(BIN / "detect-secrets"), "scan", *fs], tree),
-            _flagged_ds, True),
-    }
-    if sl is not None and node:
-        tools["secretlint"] = (
-            lambda fs: _run([node, str(sl), "--secretlintrc", str(slrc), "--format", "json",
-                             "--no-maskSecrets", *(fs if fs is not None else ["**/*"])], tree),
-            lambda out: _flagged_sl(out, tree), True)
-    if rg:
-        tools["ripgrep (armor strings)"] = (
-            lambda fs: _run([rg, "-l", "-a", "-F", "--no-ignore", "--hidden",
-                             *[a for s in DPK_STRINGS for a in ("-e", s)],
-                             *(fs if fs is not None else ["."])], tree),
-            lambda out: _flagged_lines(out.replace(b"./", b""), tree), False)
-
-    print(f"tree: {tree} ({len(files)} files, {size_mb:.0f} MiB, {len(positives)} planted keys, "
-          f"{len(negatives)} clean look-alikes); {os.cpu_count()} CPUs; {_load()}\n")
-    results: dict[str, Run] = {}
-    print(f"{'full scan':26} {'wall s':>8} {'median':>8} {'MB/s':>8} {'peak MB':>8} "
-          f"{'keys found':>11} {'false alarms':>13}")
-    for name, (run, flagged, slow) in tools.items():
-        if slow and args.skip_slow:
-            continue
-        r, median = _repeat(lambda run=run: run(None), 1 if slow else 5)
-        results[name] = r
-        hits = _flagged_in_child(flagged, r)
-        found = len(hits & positives)
-        alarms = len(hits & negatives)
-        print(f"{name:26} {r.seconds:8.2f} {median:8.2f} {size_mb / r.seconds:8.1f} "
-              f"{r.peak_mb:8.0f} {found:>5}/{len(positives):<5} {alarms:>6}/{len(negatives):<6}")
-    base = results["scaffold lint"].seconds
-    print("\nratios (peer wall time / scaffold lint wall time; > 1 means scaffold is faster):")
-    for name, r in results.items():
-        if name != "scaffold lint":
-            print(f"  {name:26} {r.seconds / base:8.2f}x")
-
-    ten = [f for f in files if f.endswith((".cls", ".js", ".xml", ".json"))][:10]
-    print(f"\npre-commit-sized run: {len(ten)} files")
-    for name, (run, _, _) in tools.items():
-        r, median = _repeat(lambda run=run: run(ten), 5)
-        print(f"  {name:26} {r.seconds:8.3f} s wall (median {median:.3f}), "
-              f"peak {r.peak_mb:.0f} MB")
-    med = statistics.median(_run([str(BIN / "scaffold"), "lint", *ten], tree).seconds
-                            for _ in range(5))
-    print(f"  scaffold lint, median of 5: {med:.3f} s (target < 0.3 s)")
-    print(f"\nafter: {_load()}")
-    shutil.rmtree(OUT, ignore_errors=True)
+    args = _parse(argv)
+    problem = measure.block_error(args.write_readme, "lint")
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    args.work.mkdir(parents=True, exist_ok=True)
+    out = Path(tempfile.mkdtemp(prefix="reports-", dir=args.work))
+    runner = Runner(args, out)
+    empty = out / "empty"
+    empty.mkdir()
+    configs = [c for c in peers.dir_configs(empty) if not (args.skip_slow and c.name in SLOW)]
+    versions = ", ".join(f"{t} {peers.version(t)}" for t in [*peers.PACKAGES, "ripgrep"])
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    parts = [f"Measured {started} on {os.cpu_count()} CPUs, one run of `python benchmarks/"
+             f"bench_lint.py {' '.join(argv if argv is not None else sys.argv[1:])}`; "
+             f"{versions}.\n"]
+    data: dict[str, object] = {}
+    trees = [make(args.work, shape, args.size_mb) for shape in args.trees.split(",")]
+    for tree in trees:
+        text, data[tree.name] = table(tree, configs,
+                                      full_scan(runner, tree, configs, args.rounds))
+        parts.append(text)
+    text, data["precommit"] = precommit(runner, trees[-1], args.precommit_runs)
+    parts.append(text)
+    report = "\n".join(parts)
+    print(report)
+    if args.json:
+        args.json.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    if args.write_readme:
+        measure.write_block(args.write_readme, "lint", report)
     return 0
 
 

@@ -1,12 +1,22 @@
 """Generate a large synthetic Salesforce DX tree with private keys planted in known forms.
 
-    python benchmarks/make_tree.py OUT_DIR [--mb 300] [--seed 1]
+    python benchmarks/make_tree.py OUT_DIR [--shape synthetic|real] [--mb 300] [--seed 1]
+                                           [--scale 1.0]
 
-Everything is generated: code-like Apex, metadata XML, LWC bundles, custom labels, JSON and zip
-static resources, deterministic for a seed, plus one file per planted key form and a few
-negatives (certificates, public keys, prose about PEM). Keys are made here with `cryptography`
-(and `keytool` when present); nothing is ever committed. `OUT_DIR/planted.json` lists which
-files hold a key (`positive`) and which must stay clean (`negative`).
+``--shape synthetic`` (default): everything is generated: code-like Apex, metadata XML, LWC
+bundles, custom labels, JSON and zip static resources, deterministic for a seed, plus one file
+per planted key form and a few negatives (certificates, public keys, prose about PEM). Keys are
+made here with `cryptography` (and `keytool` when present); nothing is ever committed. The
+manifest lists which files hold a key (`positive`) and which must stay clean (`negative`).
+``--scale`` multiplies the size of every generated file (0.33 with ``--mb 100`` gives ~28k
+files of ~3.5 KB).
+
+``--shape real``: a folder of repositories shaped like real Salesforce DX ones
+(benchmarks/real_tree.py: ~1,000 files a repository, ~5 KB a file, keys in Salesforce forms).
+
+The manifest is written beside the tree, as ``OUT_DIR.planted.json`` (outside the tree, so
+every scanner sees exactly the same files): ``positive``, ``negative``, ``forms`` (path ->
+form name), ``files``, ``bytes``.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from measure import manifest_path
 
 PKG = "force-app/main/default"
 Enc = serialization.Encoding
@@ -229,8 +240,12 @@ def planted_forms(tmp: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
     return pos, neg
 
 
-def build(out: Path, megabytes: int, seed: int) -> dict[str, object]:
+def build(out: Path, megabytes: int, seed: int, scale: float = 1.0) -> dict[str, object]:
     rng = random.Random(seed)
+
+    def n(low: int, high: int) -> int:
+        return max(1, int(rng.randint(low, high) * scale))
+
     target = megabytes * 1024 * 1024
     files: dict[str, bytes] = {
         "sfdx-project.json": json.dumps({"packageDirectories": [
@@ -240,18 +255,18 @@ def build(out: Path, megabytes: int, seed: int) -> dict[str, object]:
     }
     makers: list[Callable[[int], dict[str, bytes]]] = [
         lambda i: {f"{PKG}/classes/Service{i}.cls":
-                   _apex_class(rng, f"Service{i}", rng.randint(4_000, 60_000)).encode(),
+                   _apex_class(rng, f"Service{i}", n(4_000, 60_000)).encode(),
                    f"{PKG}/classes/Service{i}.cls-meta.xml": _meta("ApexClass").encode()},
         lambda i: {f"{PKG}/objects/Obj{i}__c/fields/Field_{j}__c.field-meta.xml":
                    _field(rng, f"Field_{j}__c").encode() for j in range(8)},
         lambda i: {f"{PKG}/lwc/cmp{i}/cmp{i}.js":
-                   _lwc_js(rng, f"cmp{i}", rng.randint(2_000, 20_000)).encode(),
+                   _lwc_js(rng, f"cmp{i}", n(2_000, 20_000)).encode(),
                    f"{PKG}/lwc/cmp{i}/cmp{i}.html":
                    f"<template>\n    <p>{rng.choice(_WORDS)}</p>\n</template>\n".encode(),
                    f"{PKG}/lwc/cmp{i}/cmp{i}.js-meta.xml":
                    _meta("LightningComponentBundle").encode()},
         lambda i: {f"{PKG}/staticresources/lib{i}.resource":
-                   _zip({f"lib{i}/dist/lib.js": _js_library(rng, rng.randint(100_000, 600_000)),
+                   _zip({f"lib{i}/dist/lib.js": _js_library(rng, n(100_000, 600_000)),
                          f"lib{i}/README.md": b"# vendored library\n"}),
                    f"{PKG}/staticresources/lib{i}.resource-meta.xml":
                    b'<?xml version="1.0" encoding="UTF-8"?>\n<StaticResource xmlns="http://soap'
@@ -259,10 +274,10 @@ def build(out: Path, megabytes: int, seed: int) -> dict[str, object]:
                    b"    <contentType>application/zip</contentType>\n</StaticResource>\n"},
         lambda i: {f"data/records{i}.json": json.dumps(
                    [{"Id": f"001{rng.randint(10**11, 10**12):012d}AAA", "Name":
-                     f"{rng.choice(_WORDS)} {j}"} for j in range(rng.randint(50, 2_000))],
+                     f"{rng.choice(_WORDS)} {j}"} for j in range(n(50, 2_000))],
                    indent=2).encode()},
         lambda i: {f"{PKG}/labels/Set{i}.labels-meta.xml":
-                   _labels(rng, rng.randint(20, 400)).encode()},
+                   _labels(rng, n(20, 400)).encode()},
     ]
     weights = [40, 15, 20, 3, 12, 10]
     size = sum(map(len, files.values()))
@@ -274,29 +289,48 @@ def build(out: Path, megabytes: int, seed: int) -> dict[str, object]:
         i += 1
     with tempfile.TemporaryDirectory() as tmp:
         positives, negatives = planted_forms(Path(tmp))
-    files.update(positives)
-    files.update(negatives)
+    return write(out, files, {p: Path(p).name for p in positives}, positives, negatives)
+
+
+def build_real(out: Path, megabytes: int, seed: int) -> dict[str, object]:
+    import real_tree
+
+    files = real_tree.build_files(megabytes, seed)
+    repos = len({p.split("/", 1)[0] for p in files})
+    planted, negatives = real_tree.planted_forms(repos)
+    positives = {p: data for p, (_, data) in planted.items()}
+    return write(out, files, {p: form for p, (form, _) in planted.items()}, positives, negatives)
+
+
+def write(out: Path, files: dict[str, bytes], forms: dict[str, str],
+          positives: dict[str, bytes], negatives: dict[str, bytes]) -> dict[str, object]:
+    files = {**files, **positives, **negatives}
     if out.exists():
         shutil.rmtree(out)
     for rel, data in files.items():
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    manifest = {"positive": sorted(positives), "negative": sorted(negatives),
-                "files": len(files) + 1, "bytes": sum(map(len, files.values()))}
-    (out / "planted.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    manifest = {"positive": sorted(positives), "negative": sorted(negatives), "forms": forms,
+                "files": len(files), "bytes": sum(map(len, files.values()))}
+    manifest_path(out).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
+    parser.add_argument("--shape", choices=("synthetic", "real"), default="synthetic")
     parser.add_argument("--mb", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scale", type=float, default=1.0, help="synthetic: file size factor")
     args = parser.parse_args(argv)
-    manifest = build(args.out, args.mb, args.seed)
-    print(f"{args.out}: {manifest['files']} files, {int(manifest['bytes']) / 2**20:.0f} MiB, "
-          f"{len(manifest['positive'])} planted keys, {len(manifest['negative'])} negatives")
+    out = args.out.resolve()
+    manifest = (build_real(out, args.mb, args.seed) if args.shape == "real"
+                else build(out, args.mb, args.seed, args.scale))
+    print(f"{out}: {manifest['files']} files, {int(manifest['bytes']) / 2**20:.0f} MiB, "
+          f"{len(manifest['positive'])} planted keys, {len(manifest['negative'])} negatives "
+          f"(manifest: {manifest_path(out)})")
     return 0
 
 
