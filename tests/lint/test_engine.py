@@ -14,9 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.lint import archive, engine
+from generator.lint import archive, registry
 from generator.lint.base import FileContext
+from generator.lint.blob import Scanner, Tally
 from generator.lint.engine import Options, scan
+from generator.lint.finding import Location
+from generator.lint.result import DETECTOR_ERROR
 from tests.conftest import Link, make_tree
 from tests.lint.conftest import FAKE, deny_open, sfdx_project
 
@@ -211,10 +214,13 @@ def test_missing_path_is_a_usage_error(tmp_path, fake_detector):
         b"\xfe\xed\xfe\xed", b"MII", b"{\"kty\":\"RSA\",\"d\":\"", b"\xff\xfe"]),
         st.binary(max_size=2048)),
 ))
-def test_engine_never_raises_on_arbitrary_bytes(data):
-    out = engine._Out()
-    engine.scan_blob(FileContext("x.bin", "x.bin", True), data, archive.Limits(), out)
+def test_no_detector_raises_on_arbitrary_bytes_inside_the_engine(data):
+    """Through the engine (prefilter, archive recursion, streaming): no detector-error."""
+    out = Tally()
+    Scanner(registry.DEFAULT, Options()).blob(FileContext(Location("x.bin"), "x.bin", True),
+                                              data, out)
     for finding in out.findings:
+        assert finding.rule_id != DETECTOR_ERROR.id, finding.message
         assert finding.path.startswith("x.bin")
 
 
@@ -265,3 +271,14 @@ def test_staged_blobs_stream_and_archives_open_from_the_index(tmp_path, fake_det
                               ("z.txt", 1, "fake-key")]
     assert result.files_scanned == 4
     assert scan([], repo, opts=opts).findings == ()
+
+
+def test_detectors_carry_no_catch_all_guard():
+    """The engine's one guarded call site is the only catch-all: a `scan` that swallowed its own
+    exceptions would turn a bug into a clean result, and the property tests that call it could
+    never fail."""
+    import inspect
+
+    for detector in registry.DETECTORS:
+        body = inspect.getsource(detector).split("\ndef scan(", 1)[1].split("\ndef ", 1)[0]
+        assert "except" not in body, detector.__name__

@@ -226,16 +226,13 @@ def wants(ctx: FileContext, data: bytes) -> bool:
 
 def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:
     """Path and content hits for one file. Never raises."""
-    try:
-        hits = list(_path_hits(ctx, data))
-        if any(rx.search(data) for rx in _CONTENT):
-            hits += _content_hits(ctx, data)
-        if b"3MVG" in data:
-            taken = {h.offset for h in hits if h.rule_id == "oauth-consumer-secret"}
-            hits += _consumer_keys(data, taken)
-        return hits
-    except Exception:  # noqa: BLE001 - arbitrary bytes must never crash the linter
-        return []
+    hits = list(_path_hits(ctx, data))
+    if any(rx.search(data) for rx in _CONTENT):
+        hits += _content_hits(ctx, data)
+    if b"3MVG" in data:
+        taken = {h.offset for h in hits if h.rule_id == "oauth-consumer-secret"}
+        hits += _consumer_keys(data, taken)
+    return hits
 
 
 def _consumer_keys(data: bytes, taken: set[int]) -> Iterator[Hit]:
