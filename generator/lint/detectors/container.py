@@ -19,29 +19,28 @@ from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, fingerprint
 from generator.lint.keys import KeyInfo, classify_der, encode_oid
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        id="der-private-key",
-        summary="Binary DER private key (PKCS#1, PKCS#8, encrypted PKCS#8, SEC1, DSA)",
-        why="A private key in the repository or package lets anyone sign as you; it ships to "
-        "every subscriber and stays in git history.",
-        fix="Delete the file, purge it from git history, and rotate the key (new certificate).",
-    ),
-    Rule(
-        id="pkcs12-private-key",
-        summary="PKCS#12 (.p12/.pfx, any name) holding a private or secret key",
-        why="A PKCS#12 password is usually weak or default; the key inside is a leaked key.",
-        fix="Remove the file, purge it from history and rotate the key. Ship only the public "
-        "certificate, never a keystore.",
-    ),
-    Rule(
-        id="keystore-private-key",
-        summary="Java keystore (JKS/JCEKS) with a PrivateKeyEntry or SecretKeyEntry",
-        why="Salesforce 'Export to Keystore' writes the org's private key into a JKS file; "
-        "keystore passwords are weak and the key inside is a leaked key.",
-        fix="Remove the keystore, purge it from history and rotate the certificate in Setup.",
-    ),
+DER = Rule(
+    id="der-private-key",
+    summary="Binary DER private key (PKCS#1, PKCS#8, encrypted PKCS#8, SEC1, DSA)",
+    why="A private key in the repository or package lets anyone sign as you; it ships to "
+    "every subscriber and stays in git history.",
+    fix="Delete the file, purge it from git history, and rotate the key (new certificate).",
 )
+PKCS12 = Rule(
+    id="pkcs12-private-key",
+    summary="PKCS#12 (.p12/.pfx, any name) holding a private or secret key",
+    why="A PKCS#12 password is usually weak or default; the key inside is a leaked key.",
+    fix="Remove the file, purge it from history and rotate the key. Ship only the public "
+    "certificate, never a keystore.",
+)
+KEYSTORE = Rule(
+    id="keystore-private-key",
+    summary="Java keystore (JKS/JCEKS) with a PrivateKeyEntry or SecretKeyEntry",
+    why="Salesforce 'Export to Keystore' writes the org's private key into a JKS file; "
+    "keystore passwords are weak and the key inside is a leaked key.",
+    fix="Remove the keystore, purge it from history and rotate the certificate in Setup.",
+)
+RULES: tuple[Rule, ...] = (DER, PKCS12, KEYSTORE)
 
 _P12_PASSWORDS: tuple[bytes | None, ...] = (None, b"", b"changeit", b"changeme", b"password")
 
@@ -241,7 +240,7 @@ def _scan_p12(data: bytes, found: _P12) -> Iterator[Hit]:
             best = opened[1] if opened and opened[1] else info
             kind = f"PKCS#12 {best.kind}" if best else f"PKCS#12 {bag}"
             fp = best.fingerprint if best else fingerprint(data)
-            yield Hit("pkcs12-private-key", 0, kind, fp, f"PKCS#12 > {bag}")
+            yield Hit(PKCS12.id, 0, kind, fp, f"PKCS#12 > {bag}")
         return
     if opened is not None:
         if opened[0]:
@@ -249,12 +248,12 @@ def _scan_p12(data: bytes, found: _P12) -> Iterator[Hit]:
             kind = f"PKCS#12 {info.kind}" if info else "PKCS#12 private key"
             fp = info.fingerprint if info else fingerprint(data)
             yield Hit(
-                "pkcs12-private-key", 0, kind, fp, "PKCS#12 opened with a well-known password"
+                PKCS12.id, 0, kind, fp, "PKCS#12 opened with a well-known password"
             )
         return
     if found.odd:
         yield Hit(
-            "pkcs12-private-key",
+            PKCS12.id,
             0,
             "PKCS#12, possibly with a private key (could not open)",
             fingerprint(data),
@@ -332,11 +331,11 @@ def _scan_keystore(data: bytes, store: str) -> Iterator[Hit]:
                 kind = first[0] if first else (key.kind if key else "private key")
                 fp = first[1] if first else (key.fingerprint if key else fingerprint(data))
                 yield Hit(
-                    "keystore-private-key", at, f"{store} {kind}", fp, f"{store} > PrivateKeyEntry"
+                    KEYSTORE.id, at, f"{store} {kind}", fp, f"{store} > PrivateKeyEntry"
                 )
             elif tag == 3 and store == "JCEKS":  # SecretKeyEntry: a serialized SealedObject
                 yield Hit(
-                    "keystore-private-key",
+                    KEYSTORE.id,
                     at,
                     "JCEKS secret key",
                     fingerprint(data),
@@ -347,7 +346,7 @@ def _scan_keystore(data: bytes, store: str) -> Iterator[Hit]:
                 raise ValueError("entry tag")
     except (ValueError, struct.error):
         yield Hit(
-            "keystore-private-key",
+            KEYSTORE.id,
             rd.pos,
             f"{store}, possibly with a private key (could not parse)",
             fingerprint(data),
@@ -392,5 +391,5 @@ def _scan(data: bytes) -> Iterator[Hit]:
         info = classify_der(blob, truncated_ok=True)
         if info is not None:
             detail = "binary DER" + (" (truncated)" if info.truncated else "")
-            yield Hit("der-private-key", 0, info.kind, info.fingerprint, detail)
+            yield Hit(DER.id, 0, info.kind, info.fingerprint, detail)
             return

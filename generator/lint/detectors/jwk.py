@@ -17,16 +17,15 @@ from collections.abc import Callable, Iterable, Iterator
 from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, fingerprint
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        id="jwk-private-key",
-        summary="JSON Web Key with private members (d, p, q, ...) or a symmetric `oct` key (k)",
-        why="A private JWK is the private key itself; whoever reads it can sign JWT assertions "
-        "as your integration user.",
-        fix="Remove the private members (keep only the public JWK or JWKS), purge the file from "
-        "history and rotate the key.",
-    ),
+RULE = Rule(
+    id="jwk-private-key",
+    summary="JSON Web Key with private members (d, p, q, ...) or a symmetric `oct` key (k)",
+    why="A private JWK is the private key itself; whoever reads it can sign JWT assertions "
+    "as your integration user.",
+    fix="Remove the private members (keep only the public JWK or JWKS), purge the file from "
+    "history and rotate the key.",
 )
+RULES: tuple[Rule, ...] = (RULE,)
 
 _Q = rb"(?:\\{0,3}[\"']|&quot;|&#34;)?"
 _SEP = rb"\s*(?::|=>?)\s*"
@@ -221,4 +220,4 @@ def _scan(data: bytes) -> Iterator[Hit]:
         offset = members[private[0]][0] if private else match.start()
         fp = _public_fp(kty, members) or fingerprint(secret)
         names = ",".join(n.decode() for n in private)
-        yield Hit("jwk-private-key", offset, kind, fp, f"JWK ({kty.decode()}) > private {names}")
+        yield Hit(RULE.id, offset, kind, fp, f"JWK ({kty.decode()}) > private {names}")
