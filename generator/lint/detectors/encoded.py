@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from generator.lint.base import FileContext
+from generator.lint.codec import b64decode
 from generator.lint.detectors import pem
 from generator.lint.finding import Hit, Rule
 from generator.lint.keys import KeyInfo, classify_der, classify_openssh
@@ -94,7 +95,7 @@ def _under_armor(data: bytes, start: int) -> bool:
 
 
 def _classify_b64(chars: bytes) -> tuple[KeyInfo, str] | None:
-    blob = pem.b64decode(chars)
+    blob = b64decode(chars)
     url = b"-" in chars or b"_" in chars
     name = "base64url" if url else "base64"
     if chars.startswith(b"b3BlbnNzaC1rZXktdjE"):
