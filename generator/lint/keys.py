@@ -135,7 +135,10 @@ def _params_type(buf: bytes, alg: str, params: DerItem | None) -> str:
     return alg
 
 
-def _structure(der: bytes, truncated: bool) -> tuple[str, str | None, bool] | None:
+_Shape = tuple[str, str | None, bool]  # (form, key_type, encrypted)
+
+
+def _structure(der: bytes, truncated: bool) -> _Shape | None:
     """(form, key_type, encrypted) when the DER has a private-key shape."""
     top = der_item(der, 0)
     if top is None or top[0] != 0x30:
@@ -143,52 +146,73 @@ def _structure(der: bytes, truncated: bool) -> tuple[str, str | None, bool] | No
     kids = der_children(der, top[1], top[2], truncated)
     if not kids:
         return None
-    complete = not truncated
-    # EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }
     if kids[0][0] == 0x30:
-        alg = der_children(der, kids[0][1], kids[0][2], truncated)
-        if not alg or alg[0][0] != 0x06 or alg[0][2] > len(der):
-            return None
-        oid = der[alg[0][1]:alg[0][2]]
-        if not any(oid.startswith(p) for p in _PBE_PREFIXES):
-            return None
-        if complete and (len(kids) != 2 or kids[1][0] != 0x04):
-            return None
-        if truncated and (len(kids) < 2 or kids[1][0] != 0x04):
-            return None
-        return "encrypted PKCS#8", None, True
+        return _encrypted_pkcs8(der, kids, truncated)
     version = int_value(der, kids[0])
     if version is None or len(kids) < 2:
         return None
-    if kids[1][0] == 0x30 and version in (0, 1):  # PKCS#8 PrivateKeyInfo
-        alg = der_children(der, kids[1][1], kids[1][2], truncated)
-        if not alg or alg[0][0] != 0x06 or alg[0][2] > len(der):
-            return None
-        name = _KEY_OIDS.get(der[alg[0][1]:alg[0][2]])
-        if name is None or (complete and (len(kids) < 3 or kids[2][0] != 0x04)):
-            return None
-        if len(kids) > 2 and kids[2][0] != 0x04:
-            return None
-        if complete and any(k[0] not in (0xA0, 0x81, 0xA1) for k in kids[3:]):
-            return None
-        key_type = _params_type(der, name, alg[1] if len(alg) > 1 else None)
-        inner_top = der_item(der, kids[2][1]) if name.startswith("RSA") and len(kids) > 2 else None
-        if inner_top is not None and inner_top[0] == 0x30:
-            inner = der_children(der, inner_top[1], inner_top[2], inner_top[2] > len(der))
-            if inner:
-                key_type = _rsa_type(der, inner) or key_type
-        return "PKCS#8", key_type, False
-    if kids[1][0] == 0x04 and version == 1:  # SEC1 ECPrivateKey
-        if kids[1][2] <= len(der) and not 16 <= kids[1][2] - kids[1][1] <= 72:
-            return None
-        if complete and any(k[0] not in (0xA0, 0xA1) for k in kids[2:]):
-            return None
-        params = der_children(der, kids[2][1], kids[2][2], False) if len(kids) > 2 \
-            and kids[2][0] == 0xA0 else None
-        return "SEC1", _params_type(der, "EC", params[0] if params else None), False
+    if kids[1][0] == 0x30 and version in (0, 1):
+        return _pkcs8(der, kids, truncated)
+    if kids[1][0] == 0x04 and version == 1:
+        return _sec1(der, kids, truncated)
     if version not in (0, 1) or not all(_is_int(k) for k in kids):
         return None
-    if complete and len(kids) == 6 and version == 0:  # OpenSSL DSA: v, p, q, g, y, x
+    return _pkcs1_or_dsa(der, kids, version, truncated)
+
+
+def _encrypted_pkcs8(der: bytes, kids: list[DerItem], truncated: bool) -> _Shape | None:
+    """EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }"""
+    alg = der_children(der, kids[0][1], kids[0][2], truncated)
+    if not alg or alg[0][0] != 0x06 or alg[0][2] > len(der):
+        return None
+    oid = der[alg[0][1]:alg[0][2]]
+    if not any(oid.startswith(p) for p in _PBE_PREFIXES):
+        return None
+    if not truncated and (len(kids) != 2 or kids[1][0] != 0x04):
+        return None
+    if truncated and (len(kids) < 2 or kids[1][0] != 0x04):
+        return None
+    return "encrypted PKCS#8", None, True
+
+
+def _pkcs8(der: bytes, kids: list[DerItem], truncated: bool) -> _Shape | None:
+    """PrivateKeyInfo: version, AlgorithmIdentifier, OCTET STRING [, attributes, public key]."""
+    complete = not truncated
+    alg = der_children(der, kids[1][1], kids[1][2], truncated)
+    if not alg or alg[0][0] != 0x06 or alg[0][2] > len(der):
+        return None
+    name = _KEY_OIDS.get(der[alg[0][1]:alg[0][2]])
+    if name is None or (complete and (len(kids) < 3 or kids[2][0] != 0x04)):
+        return None
+    if len(kids) > 2 and kids[2][0] != 0x04:
+        return None
+    if complete and any(k[0] not in (0xA0, 0x81, 0xA1) for k in kids[3:]):
+        return None
+    key_type = _params_type(der, name, alg[1] if len(alg) > 1 else None)
+    inner_top = der_item(der, kids[2][1]) if name.startswith("RSA") and len(kids) > 2 else None
+    if inner_top is not None and inner_top[0] == 0x30:
+        inner = der_children(der, inner_top[1], inner_top[2], inner_top[2] > len(der))
+        if inner:
+            key_type = _rsa_type(der, inner) or key_type
+    return "PKCS#8", key_type, False
+
+
+def _sec1(der: bytes, kids: list[DerItem], truncated: bool) -> _Shape | None:
+    """SEC1 ECPrivateKey: version 1, OCTET STRING [, [0] parameters, [1] public key]."""
+    if kids[1][2] <= len(der) and not 16 <= kids[1][2] - kids[1][1] <= 72:
+        return None
+    if not truncated and any(k[0] not in (0xA0, 0xA1) for k in kids[2:]):
+        return None
+    params = der_children(der, kids[2][1], kids[2][2], False) if len(kids) > 2 \
+        and kids[2][0] == 0xA0 else None
+    return "SEC1", _params_type(der, "EC", params[0] if params else None), False
+
+
+def _pkcs1_or_dsa(der: bytes, kids: list[DerItem], version: int,
+                  truncated: bool) -> _Shape | None:
+    """A SEQUENCE of INTEGERs: PKCS#1 RSAPrivateKey, or OpenSSL's DSA (v, p, q, g, y, x)."""
+    complete = not truncated
+    if complete and len(kids) == 6 and version == 0:
         return "DSA", f"DSA {_size_label(int_bits(der, kids[1]))}", False
     if complete and len(kids) != 9:
         return None
