@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
 import zipfile
 from pathlib import Path
 
@@ -282,3 +283,37 @@ def test_detectors_carry_no_catch_all_guard():
     for detector in registry.DETECTORS:
         body = inspect.getsource(detector).split("\ndef scan(", 1)[1].split("\ndef ", 1)[0]
         assert "except" not in body, detector.__name__
+
+
+def test_a_hit_with_an_unregistered_rule_id_is_an_error_not_a_made_up_rule(tmp_path):
+    from generator.lint.finding import Hit
+    from generator.lint.ruleset import UnknownRuleError
+
+    def scan_made_up(ctx, data):
+        return [Hit("made-up-rule", 0, None, "", "")]
+
+    bad = types.SimpleNamespace(__name__="bad", RULES=(), TRIGGERS=(),
+                                wants=lambda ctx, data: True, scan=scan_made_up)
+    make_tree(tmp_path, {"a.txt": b"x"})
+    with pytest.raises(UnknownRuleError, match="made-up-rule"):
+        scan([], tmp_path, rules=registry.build((bad,)), opts=Options(jobs=1))
+
+
+def test_registry_refuses_one_rule_id_defined_twice():
+    from generator.lint.finding import Rule
+
+    twin = types.SimpleNamespace(RULES=(Rule("unreadable-file", "other", "", ""),), TRIGGERS=())
+    with pytest.raises(ValueError, match="defined twice"):
+        registry.build((twin,))
+
+
+def test_a_detector_error_in_the_git_index_makes_the_result_incomplete(tmp_path):
+    from tests.lint.conftest import RAISING_DETECTOR
+
+    repo = tmp_path / "r"
+    make_tree(repo, {"boom.txt": b"BOOM", "ok.txt": b"fine"})
+    for args in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    result = scan([], repo, staged=True, rules=registry.build((RAISING_DETECTOR,)))
+    assert _where(result) == [("boom.txt", 0, "detector-error")]
+    assert result.incomplete and not result.unreadable
