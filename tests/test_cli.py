@@ -11,10 +11,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import render as render_mod
 from generator.errors import TemplateBug
-from generator.render import ANSWERS_FILE, render
-from generator.spec import build_spec, dump_answers
+from generator.new import render as render_mod
+from generator.new import write as write_mod
+from generator.new.answers import ANSWERS_FILE, format_answers
+from generator.new.render import render
+from generator.new.spec import build_spec
+
+
+def dump_answers(spec):
+    return format_answers(spec.answers())
 
 
 def expected_files(**answers):
@@ -73,7 +79,7 @@ def test_new_without_a_directory_uses_the_project_name(cli, tmp_path, monkeypatc
 
 
 def test_options_reach_the_project(cli, tmp_path, read_tree):
-    args = ["--app-label", "Globex", "--namespace", "globex", "--eca", "packaged",
+    args = ["--app-label", "Globex", "--namespace", "globex", "--eca", "template",
             "--api-version", "60.0", "--login-url", "https://globex.my.salesforce.com",
             "--oauth-scopes", "Api,RefreshToken", "--contact-email", "ops@globex.example"]
     result = cli(["new", str(tmp_path / "p"), *args])
@@ -103,6 +109,8 @@ BAD_OPTIONS = [
     ("--oauth-scopes", "Api,Bogus", "unknown scope Bogus"),
     ("--oauth-scopes", "RefreshToken", "other than RefreshToken"),
     ("--eca", "global", "not an ECA mode"),
+    ("--eca", "packaged", "no longer offered"),
+    ("--login-url", "https://evil.com", "'https://evil.com' is not a Salesforce login URL"),
 ]
 
 
@@ -169,7 +177,7 @@ def test_dry_run_still_validates(cli, tmp_path):
 ANSWERS = {"app_label": "Initech Bridge", "app_name": "Initech", "description": "Moves TPS.",
            "namespace": "initech", "package_name": "Initech Bridge", "api_version": "66.0",
            "contact_email": "bill@initech.example", "setting_name": "Initech_Config",
-           "login_url": "test", "oauth_scopes": "Api, OpenID", "eca": "packaged"}
+           "login_url": "test", "oauth_scopes": "Api, OpenID", "eca": "template"}
 
 
 def test_answers_file_supplies_everything(cli, tmp_path, read_tree):
@@ -183,9 +191,9 @@ def test_answers_file_supplies_everything(cli, tmp_path, read_tree):
 def test_options_override_the_answers_file(cli, tmp_path, read_tree):
     answers = tmp_path / "answers.toml"
     answers.write_text(dump_answers(build_spec(ANSWERS)), encoding="utf-8")
-    result = cli(["new", str(tmp_path / "p"), "--answers", str(answers), "--eca", "template"])
+    result = cli(["new", str(tmp_path / "p"), "--answers", str(answers), "--namespace", "other"])
     assert result.exit_code == 0, result.stderr
-    assert read_tree(tmp_path / "p") == expected_files(**{**ANSWERS, "eca": "template"})
+    assert read_tree(tmp_path / "p") == expected_files(**{**ANSWERS, "namespace": "other"})
 
 
 def test_regenerating_from_scaffold_toml_is_byte_identical(cli, tmp_path, read_tree):
@@ -200,12 +208,13 @@ def test_regenerating_from_scaffold_toml_is_byte_identical(cli, tmp_path, read_t
 
 def test_regenerating_with_other_answers_removes_stale_files(cli, tmp_path, read_tree):
     target = tmp_path / "p"
-    assert cli(["new", str(target), "--eca", "template"]).exit_code == 0
+    assert cli(["new", str(target), "--login-url", "https://acme.my.salesforce.com"]
+               ).exit_code == 0
     (target / "NOTES.md").write_text("mine")
-    result = cli(["new", str(target), "--answers", str(target / ANSWERS_FILE), "--eca",
-                  "packaged", "--force"])
+    result = cli(["new", str(target), "--answers", str(target / ANSWERS_FILE), "--login-url",
+                  "login", "--force"])
     assert result.exit_code == 0, result.stderr
-    assert read_tree(target) == {**expected_files(eca="packaged"), "NOTES.md": b"mine"}
+    assert read_tree(target) == {**expected_files(), "NOTES.md": b"mine"}
 
 
 @pytest.mark.parametrize(("content", "why"), [
@@ -272,9 +281,11 @@ def test_interactive_run_with_a_bad_option_exits_2(cli, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_end_of_input_at_a_prompt_exits_130_and_writes_nothing(cli, tmp_path):
-    result = cli(["new", str(tmp_path / "p"), "--interactive"], input="")
-    assert result.exit_code == 130
+def test_end_of_input_at_a_prompt_exits_2_naming_the_prompt_and_writes_nothing(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--interactive"], input="Globex\n")
+    assert result.exit_code == 2
+    assert "end of input at prompt 'app_name'" in result.stderr
+    assert "interrupted" not in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
@@ -311,7 +322,7 @@ def test_unexpected_exception_exits_3_and_debug_shows_it(cli, tmp_path, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(render_mod, "write_tree", broken)
+    monkeypatch.setattr(write_mod, "write_tree", broken)
     result = cli(["new", str(tmp_path / "p")])
     assert result.exit_code == 3
     assert "RuntimeError" in result.stderr and "--debug" in result.stderr
@@ -324,7 +335,7 @@ def test_keyboard_interrupt_exits_130(cli, tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(render_mod, "write_tree", interrupted)
+    monkeypatch.setattr(write_mod, "write_tree", interrupted)
     result = cli(["new", str(tmp_path / "p")])
     assert result.exit_code == 130
     assert "interrupted" in result.stderr
