@@ -377,3 +377,143 @@ def test_cli_either_rejects_with_2_and_writes_nothing_or_creates_the_project(
     else:
         spec = build_spec({"app_label": label, "namespace": namespace})
         assert (root / "p" / ANSWERS_FILE).read_bytes() == render(spec)[ANSWERS_FILE]
+
+
+# --- help text and global options (first-run fixes) -----------------------------------------
+
+
+def test_new_help_describes_directory_defaults_and_choices(cli):
+    text = " ".join(cli(["new", "--help"]).stdout.split())
+    assert "DIRECTORY" in text and "Where to create the project" in text
+    assert "kebab-case app name" in text
+    for default in ("Acme Integration", "68.0", "admin@example.com", "from the label",
+                    "<app-name>_Settings"):
+        assert f"default: ({default})" in text, default
+    assert "[template]" in text  # --eca is a closed set
+    assert "options ." not in text
+
+
+@pytest.mark.parametrize("args", [["-h"], ["new", "-h"], ["lint", "-h"]])
+def test_dash_h_is_help_everywhere(cli, args):
+    result = cli(args)
+    assert result.exit_code == 0, result.stderr
+    assert "Usage" in result.stdout
+
+
+def test_debug_is_a_global_option_shown_in_help(cli):
+    assert "--debug" in cli(["--help"]).stdout
+    assert "--debug" in cli(["new", "--help"]).stdout
+
+
+def test_debug_before_the_command_shows_the_traceback(cli, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(write_mod, "write_tree", broken)
+    with pytest.raises(RuntimeError):
+        cli(["--debug", "new", str(tmp_path / "p")])
+
+
+def test_lint_format_is_a_choice_from_the_reporters(cli):
+    from generator.report import REPORTERS
+
+    text = cli(["lint", "--help"]).stdout
+    assert f"[{'|'.join(REPORTERS)}]" in text
+    assert "sfdx-project.json" in " ".join(text.split())  # what is scanned without PATH
+
+
+def test_bare_scaffold_prints_help_and_exits_0(cli):
+    result = cli([])
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout and "new" in result.stdout and "lint" in result.stdout
+
+
+# --- checks before the first prompt ------------------------------------------------------------
+
+
+def test_a_non_empty_target_is_refused_before_any_prompt(cli, tmp_path, make_tree, read_tree):
+    make_tree(tmp_path / "p", {"mine.txt": "keep"})
+    result = cli(["new", str(tmp_path / "p"), "--interactive"], input="\n" * 11)
+    assert result.exit_code == 2
+    assert "--force" in result.stderr
+    assert "Integration label" not in result.stdout
+    assert read_tree(tmp_path / "p") == {"mine.txt": b"keep"}
+
+
+def test_a_bad_option_is_refused_before_any_prompt(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--interactive", "--namespace", "my-ns!"],
+                 input="\n" * 11)
+    assert result.exit_code == 2
+    assert "--namespace: must be 1 to 15" in result.stderr
+    assert "Integration label" not in result.stdout
+
+
+def test_a_prompt_error_names_its_subject(cli, tmp_path):
+    lines = ["", "", "", "", "", "", "", "", "https://evil.com", "", "", ""]
+    result = cli(["new", str(tmp_path / "p"), "--interactive"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert "'https://evil.com' is not a Salesforce login URL" in result.stderr
+
+
+def test_dry_run_on_a_non_empty_directory_needs_force_like_the_real_run(cli, tmp_path,
+                                                                        make_tree):
+    make_tree(tmp_path / "p", {"mine.txt": "keep"})
+    result = cli(["new", str(tmp_path / "p"), "--dry-run"])
+    assert result.exit_code == 2
+    assert "--force" in result.stderr and result.stdout == ""
+    assert cli(["new", str(tmp_path / "p"), "--dry-run", "--force"]).exit_code == 0
+
+
+def test_packaged_eca_in_an_answers_file_exits_2_with_the_reason(cli, tmp_path):
+    answers = tmp_path / "answers.toml"
+    answers.write_text('[scaffold]\neca = "packaged"\n', encoding="utf-8")
+    result = cli(["new", str(tmp_path / "p"), "--answers", str(answers)])
+    assert result.exit_code == 2
+    text = " ".join(result.stderr.split())
+    assert "ephemeral build org" in text and "Why the External Client App" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.toml"]
+
+
+def test_an_empty_namespace_warns_and_a_namespace_does_not(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "a")])
+    assert result.exit_code == 0
+    assert "warning: no namespace" in result.stderr and "--namespace" in result.stderr
+    result = cli(["new", str(tmp_path / "b"), "--namespace", "acme"])
+    assert result.exit_code == 0 and "warning: no namespace" not in result.stderr
+
+
+def test_the_project_root_honours_the_umask(cli, tmp_path):
+    import os
+
+    old = os.umask(0o027)
+    try:
+        assert cli(["new", str(tmp_path / "p")]).exit_code == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "p").stat().st_mode & 0o777 == 0o750
+    assert leftover_staging(tmp_path) == []
+
+
+def leftover_staging(parent):
+    return [p.name for p in parent.iterdir() if ".scaffold-" in p.name]
+
+
+def test_force_without_answers_reuses_the_projects_scaffold_toml(cli, tmp_path, read_tree):
+    target = tmp_path / "p"
+    assert cli(["new", str(target), "--app-label", "Widget Sync", "--namespace", "wsync"]
+               ).exit_code == 0
+    (target / "README.md").write_text("my edit")
+    result = cli(["new", str(target), "--force", "--no-interactive"])
+    assert result.exit_code == 0, result.stderr
+    assert read_tree(target) == expected_files(app_label="Widget Sync", namespace="wsync")
+    text = " ".join(result.stderr.split())
+    assert "--force overwrites" in text and "scaffold update (keeps your edits)" in text
+
+
+def test_force_without_answers_offers_the_projects_answers_as_prompt_defaults(cli, tmp_path):
+    target = tmp_path / "p"
+    assert cli(["new", str(target), "--app-label", "Widget Sync"]).exit_code == 0
+    result = cli(["new", str(target), "--force", "--interactive"], input="\n" * 11)
+    assert result.exit_code == 0, result.stderr
+    assert "Integration label [Widget Sync]" in result.stdout
+    assert "Widget Sync" in (target / ANSWERS_FILE).read_text()
