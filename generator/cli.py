@@ -142,6 +142,8 @@ def _collect(given: dict[str, str], answers_file: Path | None, existing: Mapping
         raise SpecError(problems)
     if not interactive or answers_file is not None:
         return {**existing, **answers}
+    if sys.stdin.isatty():
+        import readline  # noqa: F401 - line editing (arrow keys, history) for input()
     for answer in ANSWERS:
         if answer.key not in answers:
             default = existing.get(answer.key, answer_rules.resolve(answers)[answer.key])

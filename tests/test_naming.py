@@ -1,4 +1,4 @@
-"""Salesforce identifier rules and case conversions (generator/naming.py)."""
+"""Salesforce identifier rules and case conversions (generator/new/naming.py)."""
 
 from __future__ import annotations
 
