@@ -114,9 +114,12 @@ def _ask(answer: Answer, default: str) -> str:
         value = input(f"{answer.prompt}{shown}: ")
     except EOFError:
         print(file=sys.stdout)
-        raise EndOfInput(f"end of input at prompt {answer.key!r} ({answer.prompt}): answer on "
-                         "a terminal, or pass the answers as options or with --answers "
-                         "FILE") from None
+        raise EndOfInput(f"end of input at prompt {answer.key!r} ({answer.prompt}): nothing "
+                         "was written; give the answers as options or with --answers FILE "
+                         "to run without prompts") from None
+    except KeyboardInterrupt:
+        print(file=sys.stdout)  # so that "interrupted" starts a line of its own
+        raise
     return value or default
 
 
