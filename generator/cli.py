@@ -148,7 +148,7 @@ def _collect(given: dict[str, str], answers_file: Path | None, existing: Mapping
     if sys.stdin.isatty():
         import readline  # noqa: F401 - line editing (arrow keys, history) for input()
     for answer in ANSWERS:
-        if answer.key not in answers:
+        if answer.key not in answers and len(answer.choices) != 1:  # one choice: nothing to ask
             default = existing.get(answer.key, answer_rules.resolve(answers)[answer.key])
             answers[answer.key] = _prompt(answer, default)
     return answers
@@ -161,9 +161,9 @@ def _existing_answers(target: Path | None, answers_file: Path | None, force: boo
             or not (target / ANSWERS_FILE).is_file():
         return {}
     existing = answer_rules.read_answers(target / ANSWERS_FILE)
-    _say(f"warning: using the answers in {target / ANSWERS_FILE}; --force overwrites every "
-         "generated file, including your edits to them (a future `scaffold update (keeps your "
-         "edits)` will merge instead); commit first and review the diff")
+    _say(f"warning: reusing the answers in {target / ANSWERS_FILE}. --force overwrites every "
+         "generated file, including your edits to them: commit first and review the diff "
+         "(a coming scaffold update (keeps your edits) will merge instead)")
     return existing
 
 
