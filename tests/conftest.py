@@ -22,6 +22,7 @@ METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
 BASE_VARIANTS: dict[str, dict[str, str]] = {
     "default": {},
     "namespace": {"namespace": "acmens"},
+    "scopes": {"oauth_scopes": "Api, RefreshToken, OpenID, OfflineAccess"},
     "my-domain": {"login_url": "https://acme.my.salesforce.com"},
     "api-60": {"api_version": "60.0"},
 }

@@ -39,6 +39,8 @@ VARIANTS: dict[str, dict[str, str]] = {
                           "namespace": "acme"},
     "scratch-org": {"login_url": "https://acme.scratch.my.salesforce.com"},
     "test": {"login_url": "test"},
+    "combined": {"namespace": "acme", "login_url": "https://acme.my.salesforce.com",
+                 "oauth_scopes": "Api, RefreshToken, OpenID"},
 }
 
 # Identifiers (compared lower-case: Apex is case-insensitive) that hold or produce the access
