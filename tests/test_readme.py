@@ -41,10 +41,11 @@ def test_the_first_screen_has_exactly_two_setup_commands():
 @pytest.mark.network
 def test_the_first_command_works_as_written(tmp_path, request):
     python = SYSTEM_PYTHON if SYSTEM_PYTHON.is_file() else Path(sys.executable)
-    probe = subprocess.run([str(python), "-m", "venv", "--help"], capture_output=True,
-                           check=False)
-    if probe.returncode != 0:
-        pytest.skip(f"{python} has no venv module (Debian: apt-get install python3-venv)")
+    probe = subprocess.run([str(python), "-c", "import venv, ensurepip; ensurepip.version()"],
+                           capture_output=True, text=True, check=False)
+    if probe.returncode != 0:  # `python3 -m venv` would fail: no venv or no bundled pip
+        pytest.skip(f"{python} cannot create a virtual environment with pip (Debian: "
+                    f"apt-get install python3-venv): {probe.stderr.strip()[-200:]}")
     clone = tmp_path / "work" / "scaffold"
     shutil.copytree(REPO, clone, ignore=IGNORED)
     bin_dir = tmp_path / "bin"
