@@ -415,7 +415,7 @@ def test_debug_before_the_command_shows_the_traceback(cli, tmp_path, monkeypatch
 
 
 def test_lint_format_is_a_choice_from_the_reporters(cli):
-    from generator.report import REPORTERS
+    from generator.lint.report import REPORTERS
 
     text = cli(["lint", "--help"]).stdout
     assert f"[{'|'.join(REPORTERS)}]" in text
