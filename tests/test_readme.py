@@ -65,3 +65,30 @@ def test_the_first_command_works_as_written(tmp_path, request):
     assert not (clone / "my-integration").exists()
     assert "Created ../my-integration" in proc.stderr
     assert os.access(tmp_path / "work" / "scaffold-venv" / "bin" / "scaffold", os.X_OK)
+
+
+def _architecture_block() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"## Architecture\n.*?```\n(.*?)```", text, re.S)
+    assert match, "README.md has no Architecture section with a map"
+    return match.group(1)
+
+
+def test_the_architecture_map_names_every_module_in_its_folder():
+    """Every module under generator/ is named in the README map under its folder, and every
+    module the map names exists there."""
+    named: dict[str, set[str]] = {}
+    folder = ""
+    for line in _architecture_block().splitlines():
+        label = line[:20].strip()
+        if label.endswith("/"):
+            depth = (len(line) - len(line.lstrip())) // 2
+            parts = folder.split("/")[:depth] if depth else []
+            folder = "/".join([*parts, label.rstrip("/")])
+        named.setdefault(folder, set()).update(re.findall(r"\b([a-z0-9_]+)\.py\b", line))
+    actual: dict[str, set[str]] = {}
+    for path in (REPO / "generator").rglob("*.py"):
+        if path.name != "__init__.py":
+            rel = path.parent.relative_to(REPO).as_posix()
+            actual.setdefault(rel, set()).add(path.stem)
+    assert named == actual
