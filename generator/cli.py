@@ -23,6 +23,8 @@ from generator.spec import (
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from generator.lint.history import Selection
+
 app = typer.Typer(
     name="scaffold",
     help="Salesforce JWT bearer projects where every subscriber brings its own credentials, "
@@ -164,11 +166,18 @@ def new(
 @app.command()
 def lint(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Files or directories to scan (default: the current project).",
+        help="Files or directories to scan (default: the current project). With --history: "
+             "the repository directory (default: the current one), then any REV-RANGE.",
         show_default=False)] = None,
     staged: Annotated[bool, typer.Option(
         help="Scan the git index (what the next commit contains), not the working tree.")
     ] = False,
+    history: Annotated[bool, typer.Option(
+        help="Scan every blob of the git history (all branches and tags, or the REV-RANGE "
+             "given after the repository directory), each once.")] = False,
+    since: Annotated[str | None, typer.Option(
+        help="With --history: only what commits after REV added.", metavar="REV",
+        show_default=False)] = None,
     fmt: Annotated[str, typer.Option(
         "--format", help="Report format: text, json, sarif or github.")] = "text",
     config: Annotated[Path | None, typer.Option(
@@ -184,7 +193,11 @@ def lint(
     if fmt not in REPORTERS:
         raise LintUsageError(f"--format {fmt!r}: choose one of {', '.join(REPORTERS)}")
     cwd = Path.cwd()
-    result = scan(paths or [], find_root(cwd) or cwd, staged=staged, config=config)
+    chosen = _history_selection(paths or [], history, staged, since)
+    if chosen is not None:
+        result = scan([chosen[0]], chosen[0], history=chosen[1], config=config)
+    else:
+        result = scan(paths or [], find_root(cwd) or cwd, staged=staged, config=config)
     for note in result.notes:
         _console(True).print("[yellow]note:[/] ", end="")
         _console(True).print(note, markup=False)
@@ -194,6 +207,27 @@ def lint(
         raise typer.Exit(2)
     if result.findings:
         raise typer.Exit(1)
+
+
+def _history_selection(args: list[Path], history: bool, staged: bool, since: str | None
+                       ) -> tuple[Path, Selection] | None:
+    """`--history [--since REV] [REPO] [REV-RANGE...]`: the first argument is the repository
+    when it is a directory, every other one a revision as `git log` takes it."""
+    from generator.errors import LintUsageError
+    from generator.lint.history import Selection
+
+    if not history:
+        if since is not None:
+            raise LintUsageError("--since REV needs --history")
+        return None
+    if staged:
+        raise LintUsageError("--history and --staged: choose one (history scans commits, "
+                             "--staged the index)")
+    words = [str(a) for a in args]
+    repo = Path.cwd()
+    if words and Path(words[0]).is_dir():
+        repo = Path(words.pop(0))
+    return repo, Selection(tuple(words), since)
 
 
 def _report_error(exc: ScaffoldError) -> None:

@@ -22,20 +22,30 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, NoReturn
 
 from generator.errors import LintUsageError
+from generator.lint.base import FileContext
+from generator.lint.blob import Scanner, Tally
+from generator.lint.finding import Commit, Finding, Location, Origin
+from generator.lint.gitpipe import (
+    LOG_FORMAT,
+    REGULAR,
+    Blob,
+    CatFile,
+    failed,
+    git,
+    git_ok,
+    parse_log,
+)
 from generator.lint.project import PROJECT_FILE, ProjectIndex, Reader
+from generator.lint.result import UNREADABLE_FILE
 
 BATCH = 96  # cat-file requests in flight: 96 x 41 bytes fits a pipe of one 4 KiB page
-LOG_READ = 1 << 20
 # files of HEAD read up front: the project layout and the allowlist
 HEAD_FILES = frozenset({"sfdx-project.json", ".forceignore", ".scaffold-lint.toml"})
-_REGULAR = (b"100644", b"100755")  # 120000 links carry a path, 160000 gitlinks a commit
-_FORMAT = "%x01%H%x00%an <%ae>%x00%aI"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,79 +56,21 @@ class Selection:
     since: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
-    id: str  # full hex object name
-    author: str  # "Name <email>"
-    date: str  # author date, ISO 8601 (`%aI`)
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where a blob entered the scanned history."""
-
-    blob: str  # hex object name
-    path: str  # POSIX, relative to the repository top, in `commit`
-    commit: Commit
-    in_head: bool  # HEAD's tree holds this blob (at any path)
-    boundary: bool = False  # `commit` is a shallow-clone boundary: the blob may be older
-
-
-class BlobReader:
-    """The bytes of one blob from the cat-file stream: `read(n)` returns at most n bytes, b""
-    at the end. Valid until the next blob is requested."""
-
-    __slots__ = ("_cat", "_left", "_stdout")
-
-    def __init__(self, cat: _CatFile, stdout: IO[bytes], size: int) -> None:
-        self._cat = cat
-        self._stdout = stdout
-        self._left = size
-        if size == 0:
-            self._end()
-
-    def read(self, n: int) -> bytes:
-        if self._left <= 0:
-            return b""
-        chunk = self._stdout.read(min(n, self._left))
-        if not chunk:  # git could not read the rest (a corrupt object): never a short pass
-            self._cat.died()
-        self._left -= len(chunk)
-        if self._left == 0:
-            self._end()
-        return chunk
-
-    def drain(self) -> None:
-        while self.read(1 << 20):
-            pass
-
-    def _end(self) -> None:
-        self._left = -1
-        self._stdout.read(1)  # the newline after each object
-
-
-@dataclass(slots=True)
-class Blob:
-    origin: Origin
-    size: int  # -1: missing from the object store (`reader` is None)
-    reader: BlobReader | None
-
-
 class History:
     """A repository's history as blobs. `start` is any directory inside the repository (a
     work tree or a bare repository)."""
 
     def __init__(self, start: Path, selection: Selection | None = None) -> None:
         self.selection = selection = selection or Selection()
-        info = _git(["rev-parse", "--absolute-git-dir", "--is-bare-repository",
+        info = git(["rev-parse", "--absolute-git-dir", "--is-bare-repository",
                      "--is-shallow-repository"], start).decode().split("\n")
         self.git_dir = Path(info[0])
         bare = info[1] == "true"
         self.root = self.git_dir if bare else Path(
-            _git(["rev-parse", "--show-toplevel"], start).decode().strip())
+            git(["rev-parse", "--show-toplevel"], start).decode().strip())
         self.root = Path(os.path.realpath(self.root))
         self.shallow: tuple[str, ...] = self._shallow() if info[2] == "true" else ()
-        head = _git_ok(["rev-parse", "-q", "--verify", "HEAD^{commit}"], self.root)
+        head = git_ok(["rev-parse", "-q", "--verify", "HEAD^{commit}"], self.root)
         self.head: str | None = head.decode().strip() if head else None
         self._head_blobs: set[bytes] = set()
         self.head_files: dict[str, bytes] = {}  # HEAD_FILES found in HEAD: path -> bytes
@@ -147,7 +99,7 @@ class History:
         seen: set[bytes] = set()
         shallow = frozenset(self.shallow)
         batch: list[Origin] = []
-        cat = _CatFile(self.root)
+        cat = CatFile(self.root)
         try:
             for commit, sha, path in self._changes():
                 key = bytes.fromhex(sha)
@@ -174,10 +126,12 @@ class History:
                                      "`main..feature`; options go before them)")
         every = [] if revs else ["--all"]
         exclude = [f"^{sel.since}"] if sel.since is not None else []
-        return ["-c", "core.quotePath=false", "log", *every, "--topo-order", "--reverse",
+        # a small delta cache: git's default (96 MiB) would be most of the peak memory
+        return ["-c", "core.quotePath=false", "-c", "core.deltaBaseCacheLimit=8m", "log",
+                *every, "--topo-order", "--reverse",
                 "--no-renames", "--raw", "--no-abbrev", "--diff-merges=first-parent", "--root",
                 "--diff-filter=AMT", "-z", "--no-color", "--no-ext-diff", "--no-textconv",
-                "--no-show-signature", "--no-mailmap", f"--format={_FORMAT}",
+                "--no-show-signature", "--no-mailmap", f"--format={LOG_FORMAT}",
                 "--end-of-options", *revs, *exclude, "--"]
 
     def _changes(self) -> Iterator[tuple[Commit, str, str]]:
@@ -187,7 +141,7 @@ class History:
                                     stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
             assert proc.stdout is not None  # noqa: S101 - for mypy
             try:
-                yield from _parse_log(proc.stdout)
+                yield from parse_log(proc.stdout)
                 code = proc.wait()
             finally:
                 if proc.poll() is None:
@@ -196,10 +150,10 @@ class History:
                 proc.stdout.close()
             if code != 0:
                 err.seek(0)
-                raise LintUsageError(_failed("log", err.read(), self.root))
+                raise LintUsageError(failed("log", err.read(), self.root))
 
     def _shallow(self) -> tuple[str, ...]:
-        rel = _git(["rev-parse", "--git-path", "shallow"], self.root).decode().strip()
+        rel = git(["rev-parse", "--git-path", "shallow"], self.root).decode().strip()
         try:
             text = (self.root / rel).read_text()
         except OSError:
@@ -207,7 +161,7 @@ class History:
         return tuple(sorted(line.strip() for line in text.splitlines() if line.strip()))
 
     def _read_head(self) -> None:
-        listing = _git(["ls-tree", "-r", "-z", "--full-tree", self.head or "HEAD"], self.root)
+        listing = git(["ls-tree", "-r", "-z", "--full-tree", self.head or "HEAD"], self.root)
         wanted: dict[str, str] = {}
         for rec in listing.split(b"\0"):
             if not rec:
@@ -218,131 +172,16 @@ class History:
                 continue
             self._head_blobs.add(bytes.fromhex(sha.decode()))
             path = os.fsdecode(name)
-            if mode in _REGULAR and path.rpartition("/")[2] in HEAD_FILES:
+            if mode in REGULAR and path.rpartition("/")[2] in HEAD_FILES:
                 wanted[path] = sha.decode()
         for path, blob in sorted(wanted.items()):
-            self.head_files[path] = _git(["cat-file", "blob", blob], self.root)
+            self.head_files[path] = git(["cat-file", "blob", blob], self.root)
 
     def _verify(self, rev: str, option: str) -> None:
-        if rev.startswith("-") or _git_ok(["rev-parse", "-q", "--verify", "--end-of-options",
+        if rev.startswith("-") or git_ok(["rev-parse", "-q", "--verify", "--end-of-options",
                                            f"{rev}^{{commit}}"], self.root) is None:
             raise LintUsageError(f"{option} {rev!r}: not a commit in {self.root} (give a "
                                  "branch, tag or commit id)")
-
-
-def _parse_log(stdout: IO[bytes]) -> Iterator[tuple[Commit, str, str]]:
-    """Parse `git log -z --raw --format=<_FORMAT>`: NUL-separated tokens; a commit is three
-    (id, author, date), each raw record two (`:modes ids status`, path)."""
-    commit: Commit | None = None
-    header: list[bytes] = []
-    record: list[bytes] | None = None  # the raw fields waiting for their path
-    rest = b""
-    while True:
-        chunk = stdout.read(LOG_READ)
-        if not chunk:
-            break
-        tokens = (rest + chunk).split(b"\0")
-        rest = tokens.pop()
-        for tok in tokens:
-            if record is not None:
-                if record[1] in _REGULAR:
-                    assert commit is not None  # noqa: S101 - a record follows a header
-                    yield commit, record[3].decode(), os.fsdecode(tok)
-                record = None
-                continue
-            if header:
-                header.append(tok)
-                if len(header) == 3:
-                    commit = Commit(header[0].decode(), header[1].decode(errors="replace"),
-                                    header[2].decode())
-                    header = []
-                continue
-            tok = tok.lstrip(b"\n")
-            if tok.startswith(b"\x01"):
-                header = [tok[1:]]
-            elif tok.startswith(b":"):
-                record = tok[1:].split(b" ")
-            elif tok:
-                raise LintUsageError(f"--history: unexpected `git log` output {tok[:40]!r}")
-    if rest.strip(b"\n") or header or record is not None:
-        raise LintUsageError("--history: `git log` output ended in the middle of a record")
-
-
-class _CatFile:
-    """One `git cat-file --batch` process, asked BATCH blobs at a time."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
-        self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.err, bufsize=1 << 16)
-
-    def blobs(self, batch: Sequence[Origin]) -> Iterator[Blob]:
-        if not batch:
-            return
-        stdin, stdout = self.proc.stdin, self.proc.stdout
-        assert stdin is not None and stdout is not None  # noqa: S101 - for mypy
-        try:
-            stdin.write(b"".join(o.blob.encode() + b"\n" for o in batch))
-            stdin.flush()
-        except BrokenPipeError:
-            self.died()
-        for origin in batch:
-            header = stdout.readline()
-            fields = header.split()
-            if len(fields) == 2 and fields[1] == b"missing":
-                yield Blob(origin, -1, None)
-                continue
-            if len(fields) != 3 or fields[1] != b"blob" or fields[0] != origin.blob.encode():
-                self.died()
-            reader = BlobReader(self, stdout, int(fields[2]))
-            yield Blob(origin, int(fields[2]), reader)
-            reader.drain()
-
-    def died(self) -> NoReturn:
-        self.proc.kill()
-        self.proc.wait()
-        self.err.seek(0)
-        raise LintUsageError(_failed("cat-file", self.err.read(), self.root))
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            try:
-                self.proc.stdin.close()
-            except BrokenPipeError:
-                pass
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
-        self.err.close()
-
-
-def _failed(command: str, stderr: bytes, root: Path) -> str:
-    why = " ".join(stderr.decode(errors="replace").split())[:300] or "no message"
-    return (f"--history: `git {command}` failed in {root}: {why}. The repository may be "
-            "corrupt or incomplete: run `git fsck --full`, repair it (or scan a fresh clone), "
-            "and scan again")
-
-
-def _git(args: Sequence[str], cwd: Path) -> bytes:
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except OSError as exc:
-        raise LintUsageError(f"--history needs git ({exc.strerror or type(exc).__name__})"
-                             ) from None
-    if proc.returncode != 0:
-        why = " ".join(proc.stderr.decode(errors="replace").split())[:300]
-        raise LintUsageError(f"--history: `git {args[0]}` failed in {cwd}: {why}")
-    return proc.stdout
-
-
-def _git_ok(args: Sequence[str], cwd: Path) -> bytes | None:
-    """Output of a git command that may fail (then None)."""
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    return proc.stdout if proc.returncode == 0 else None
 
 
 def project_index(history: History) -> ProjectIndex:
@@ -366,3 +205,64 @@ def project_index(history: History) -> ProjectIndex:
         return read
 
     return ProjectIndex(has_project, reader)
+
+
+def scan_history(scanner: Scanner, start: Path, selection: Selection | None = None
+                 ) -> tuple[Tally, Reader, Path]:
+    """Scan every blob of the selected history once, through the scanner's streaming path.
+    Returns what was found (each finding carrying its Origin), a reader of HEAD's files at the
+    repository top (for the allow config) and that top."""
+    hist = History(start, selection)
+    projects = project_index(hist)
+    out = Tally()
+    root = os.fspath(hist.root)
+    for blob in hist.blobs():
+        origin = blob.origin
+        directory, _, name = origin.path.rpartition("/")
+        in_package = projects.in_package_at(f"{root}/{directory}" if directory else root, name)
+        where = Location(origin.path)
+        first, hidden = len(out.findings), len(out.suppressed)
+        if blob.reader is None:
+            out.files += 1
+            out.findings.append(scanner.finding(
+                UNREADABLE_FILE, where, 0, in_package,
+                message=f"blob {origin.blob[:12]} (commit {origin.commit.id[:12]}) is missing "
+                        "from the git object store; run `git fsck --full`"))
+        else:
+            scanner.stream(FileContext(where, name, in_package), blob.reader.read, blob.size,
+                           out)
+        for i in range(first, len(out.findings)):  # rare: most blobs find nothing
+            out.findings[i] = replace(out.findings[i], origin=origin)
+        for i in range(hidden, len(out.suppressed)):
+            s = out.suppressed[i]
+            out.suppressed[i] = replace(s, finding=replace(s.finding, origin=origin))
+    out.findings = fold(out.findings)
+    first_of = {_key(s.finding): s for s in reversed(out.suppressed)}
+    out.suppressed = [replace(first_of[_key(f)], finding=f)
+                      for f in fold([s.finding for s in out.suppressed])]
+    out.notes += [*hist.notes, *projects.problems()]
+    return out, hist.head_files.get, hist.root
+
+
+def fold(findings: list[Finding]) -> list[Finding]:
+    """One finding per key per path: the first commit that introduced it (findings come in
+    introduction order), still in HEAD when any of its blobs is. Without a fingerprint, the
+    line tells findings apart."""
+    by_key: dict[tuple[str, str, str, int], int] = {}
+    kept: list[Finding] = []
+    for f in findings:
+        key = _key(f)
+        at = by_key.get(key)
+        if at is None:
+            by_key[key] = len(kept)
+            kept.append(f)
+            continue
+        head = kept[at]
+        if f.origin is not None and f.origin.in_head and head.origin is not None \
+                and not head.origin.in_head:
+            kept[at] = replace(head, origin=replace(head.origin, in_head=True))
+    return kept
+
+
+def _key(f: Finding) -> tuple[str, str, str, int]:
+    return (f.path, f.rule_id, f.fingerprint, 0 if f.fingerprint else f.line)

@@ -13,46 +13,11 @@ from generator.errors import LintUsageError
 from generator.lint import history
 from generator.lint.history import History, Selection
 from tests import keygen
+from tests.gitrepo import Repo
+from tests.gitrepo import git as _git
 from tests.lint.conftest import sfdx_project
 
 AUTHOR = "Ada Dev <ada@example.com>"
-
-
-def _git(repo: Path, *args: str, date: int = 0) -> str:
-    stamp = f"{1767225600 + 60 * date} +0000"
-    env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                          text=True, env=env).stdout.strip()
-
-
-class Repo:
-    """A real repository that commits dicts of files (None deletes a file)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.n = 0
-        path.mkdir(parents=True, exist_ok=True)
-        _git(path, "init", "-q", "-b", "main")
-        for key, value in (("user.name", "Ada Dev"), ("user.email", "ada@example.com"),
-                           ("commit.gpgsign", "false"), ("gc.auto", "0")):
-            _git(path, "config", key, value)
-
-    def commit(self, files: dict[str, bytes | str | None], message: str = "change") -> str:
-        for rel, content in files.items():
-            target = self.path / rel
-            if content is None:
-                _git(self.path, "rm", "-q", rel)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content.encode() if isinstance(content, str) else content)
-            _git(self.path, "add", rel)
-        self.n += 1
-        _git(self.path, "commit", "-q", "--allow-empty", "-m", message, date=self.n)
-        return _git(self.path, "rev-parse", "HEAD")
-
-    def git(self, *args: str) -> str:
-        self.n += 1
-        return _git(self.path, *args, date=self.n)
 
 
 def _blobs(start: Path, selection: Selection | None = None
@@ -209,14 +174,9 @@ def test_a_shallow_clone_is_scanned_as_far_as_it_reaches_and_says_where_it_stops
     assert origin.commit.id == boundary and origin.boundary is True
 
 
-def _object_file(repo: Path, sha: str) -> Path:
-    return repo / ".git" / "objects" / sha[:2] / sha[2:]
-
-
 def test_a_missing_blob_is_yielded_as_missing_never_skipped(repo):
     repo.commit({"a.txt": "a\n", "b.txt": "b\n"})
-    sha = _git(repo.path, "rev-parse", "HEAD:b.txt")
-    _object_file(repo.path, sha).unlink()
+    repo.object_file("HEAD:b.txt").unlink()
     blobs = [(b.origin.path, b.size, b.reader) for b in History(repo.path).blobs()]
     assert ("b.txt", -1, None) in blobs
     assert [p for p, size, _ in blobs if size >= 0] == ["a.txt"]
@@ -225,14 +185,13 @@ def test_a_missing_blob_is_yielded_as_missing_never_skipped(repo):
 def test_a_missing_tree_fails_the_scan(repo):
     repo.commit({"dir/a.txt": "a\n"})
     repo.commit({"dir/b.txt": "b\n"})
-    tree = _git(repo.path, "rev-parse", "HEAD~1:dir")
-    _object_file(repo.path, tree).unlink()
+    repo.object_file("HEAD~1:dir").unlink()
     with pytest.raises(LintUsageError, match="git fsck"):
         list(History(repo.path, Selection(revs=("main",))).blobs())
 
 
 def _corrupt(repo: Repo, rel: str, at: slice) -> None:
-    path = _object_file(repo.path, _git(repo.path, "rev-parse", f"HEAD:{rel}"))
+    path = repo.object_file(f"HEAD:{rel}")
     data = bytearray(path.read_bytes())
     data[at] = bytes(b ^ 0xFF for b in data[at])
     path.chmod(0o644)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from generator.lint.finding import Finding, Severity
-from generator.lint.result import LintResult, severity_counts
+from generator.lint.result import LintResult, fix_for, severity_counts
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 
@@ -36,20 +36,29 @@ def _finding_lines(f: Finding, fix: str) -> list[str]:
     lines = [head]
     if f.detail:
         lines.append(f"      found via: {escape(f.detail)}")
+    if f.origin is not None:
+        lines.append(f"      {escape(_commit(f))}")
     if fix:
         lines.append(f"      fix: {escape(fix)}")
     return lines
 
 
+def _commit(f: Finding) -> str:
+    o = f.origin
+    assert o is not None  # noqa: S101 - for mypy
+    state = "still in HEAD" if o.in_head else "no longer in HEAD"
+    older = "; shallow clone: may be older" if o.boundary else ""
+    return f"commit {o.commit.id[:12]} by {o.commit.author} on {o.commit.date} ({state}{older})"
+
+
 def write(result: LintResult, stream: TextIO) -> None:
     console = Console(file=stream, highlight=False, soft_wrap=True, emoji=False)
-    fixes = {r.id: r.fix for r in result.rules.values()}
     for path, group in groupby(result.findings, key=lambda f: f.path):
         items = list(group)
         tag = " [cyan](ships in package)[/]" if items[0].in_package else ""
         console.print(f"[bold underline]{escape(path)}[/]{tag}")
         for f in items:
-            for line in _finding_lines(f, fixes.get(f.rule_id, "")):
+            for line in _finding_lines(f, fix_for(f, result.rules)):
                 console.print(line)
         console.print()
     if result.suppressed:
