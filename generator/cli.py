@@ -214,12 +214,12 @@ def _history_selection(args: list[Path], history: bool, staged: bool, since: str
     """`--history [--since REV] [REPO] [REV-RANGE...]`: the first argument is the repository
     when it is a directory, every other one a revision as `git log` takes it."""
     from generator.errors import LintUsageError
-    from generator.lint.history import Selection
 
     if not history:
         if since is not None:
             raise LintUsageError("--since REV needs --history")
         return None
+    from generator.lint.history import Selection
     if staged:
         raise LintUsageError("--history and --staged: choose one (history scans commits, "
                              "--staged the index)")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.errors import LintUsageError
-from generator.lint import allow, gitindex, registry, walk
+from generator.lint import allow, registry, walk
 from generator.lint.blob import Options, Scanner, Tally, os_reason
 from generator.lint.finding import Finding
 from generator.lint.project import Reader
@@ -45,6 +45,8 @@ def scan(paths: Sequence[Path], base: Path, *, staged: bool = False,
         out, reader, top = scan_history(scanner, paths[0], history)
         config_raw = _read_config(config, top, reader)
     elif staged:
+        from generator.lint import gitindex  # only --staged runs git
+
         out, reader = gitindex.scan_index(scanner, paths, base)
         config_raw = _read_config(config, base, reader)
     else:
