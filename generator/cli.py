@@ -23,8 +23,6 @@ from generator.spec import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from generator.lint.history import Selection
-
 app = typer.Typer(
     name="scaffold",
     help="Salesforce JWT bearer projects where every subscriber brings its own credentials, "
@@ -185,49 +183,12 @@ def lint(
         show_default=False)] = None,
 ) -> None:
     """Prove the project holds no private key material (0 clean, 1 findings, 2 unreadable)."""
-    from generator.errors import LintUsageError
-    from generator.lint.engine import scan
-    from generator.lint.project import find_root
-    from generator.lint.report import REPORTERS
+    from generator.lintrun import run
 
-    if fmt not in REPORTERS:
-        raise LintUsageError(f"--format {fmt!r}: choose one of {', '.join(REPORTERS)}")
-    cwd = Path.cwd()
-    chosen = _history_selection(paths or [], history, staged, since)
-    if chosen is not None:
-        result = scan([chosen[0]], chosen[0], history=chosen[1], config=config)
-    else:
-        result = scan(paths or [], find_root(cwd) or cwd, staged=staged, config=config)
-    for note in result.notes:
-        _console(True).print("[yellow]note:[/] ", end="")
-        _console(True).print(note, markup=False)
-    REPORTERS[fmt](result, sys.stdout)
-    sys.stdout.flush()
-    if result.incomplete:  # unreadable input or a failed detector: never a pass
-        raise typer.Exit(2)
-    if result.findings:
-        raise typer.Exit(1)
-
-
-def _history_selection(args: list[Path], history: bool, staged: bool, since: str | None
-                       ) -> tuple[Path, Selection] | None:
-    """`--history [--since REV] [REPO] [REV-RANGE...]`: the first argument is the repository
-    when it is a directory, every other one a revision as `git log` takes it."""
-    from generator.errors import LintUsageError
-
-    if not history:
-        if since is not None:
-            raise LintUsageError("--since REV needs --history")
-        return None
-    from generator.lint.history import Selection
-    if staged:
-        raise LintUsageError("--history and --staged: choose one (history scans commits, "
-                             "--staged the index)")
-    words = [str(a) for a in args]
-    repo = Path.cwd()
-    if words and Path(words[0]).is_dir():
-        repo = Path(words.pop(0))
-    return repo, Selection(tuple(words), since)
+    code = run(paths or [], staged=staged, history=history, since=since, fmt=fmt,
+               config=config)
+    if code:
+        raise typer.Exit(code)
 
 
 def _report_error(exc: ScaffoldError) -> None:

@@ -1,0 +1,70 @@
+"""The console entry point. A plain `scaffold lint` invocation (the pre-commit hook's) runs
+without importing Typer and click, which would cost a few-file run most of its time; any other
+command, `--help`, `--debug` or an option this parser does not know goes to `cli.main`, the
+declared command line. tests/test_entry.py checks that both accept the same lint options and
+answer alike."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+FLAGS = {"--staged": "staged", "--history": "history"}
+VALUES = {"--format": "fmt", "--config": "config", "--since": "since"}
+
+
+def parse_lint(args: list[str]) -> dict[str, Any] | None:
+    """Keyword arguments of lintrun.run for `lint ...`, or None: let cli.main parse it."""
+    if not args or args[0] != "lint":
+        return None
+    opts: dict[str, Any] = {"paths": []}
+    rest = iter(args[1:])
+    only_paths = False
+    for arg in rest:
+        if only_paths or not arg.startswith("-") or arg == "-":
+            opts["paths"].append(Path(arg))
+            continue
+        if arg == "--":
+            only_paths = True
+            continue
+        name, eq, value = arg.partition("=")
+        if name in FLAGS and not eq:
+            opts[FLAGS[name]] = True
+        elif name in VALUES:
+            if not eq:
+                following = next(rest, None)
+                if following is None:
+                    return None
+                value = following
+            opts[VALUES[name]] = Path(value) if name == "--config" else value
+        else:
+            return None
+    return opts
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    opts = parse_lint(args)
+    if opts is None:
+        from generator.cli import main as full
+
+        full(args)
+        return
+    from generator.errors import ScaffoldError
+    from generator.lintrun import console, run
+
+    try:
+        code = run(**opts)
+    except ScaffoldError as exc:  # the same lines and codes as cli.main
+        console().print("[red]error:[/] ", end="")
+        console().print(str(exc), markup=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        console().print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the one place bugs become exit code 3 (with cli)
+        console().print(f"[red]bug:[/] {type(exc).__name__} (rerun with --debug for details)")
+        sys.exit(3)
+    if code:
+        sys.exit(code)
