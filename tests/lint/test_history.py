@@ -278,3 +278,11 @@ def test_many_blobs_cross_batches_in_step(repo):
     assert sorted(content for _, content in found) == sorted(f"{i}\n".encode()
                                                              for i in range(250))
     assert all(content == f"{int(o.path[1:4])}\n".encode() for o, content in found)
+
+
+def test_paths_with_tabs_newlines_and_non_ascii_come_through_exactly(repo):
+    name = "dir/we\tird\nname é.key"
+    key = keygen.pem(keygen.rsa_key())
+    repo.commit({name: key, "plain.txt": "x\n"})
+    [origin] = _by_content(_blobs(repo.path), key)
+    assert origin.path == name
