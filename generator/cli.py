@@ -270,12 +270,19 @@ class _FormatChoice(click.ParamType):  # type: ignore[type-arg]
 @app.command()
 def lint(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Files or directories to scan.",
+        help="Files or directories to scan. With --history: the repository directory (default: "
+             "the current one), then any REV-RANGE.",
         show_default="the current project: the nearest directory holding sfdx-project.json, "
         "else the working directory")] = None,
     staged: Annotated[bool, typer.Option(
         help="Scan the git index (what the next commit contains), not the working tree.")
     ] = False,
+    history: Annotated[bool, typer.Option(
+        help="Scan every blob of the git history (all branches and tags, or the REV-RANGE "
+             "given after the repository directory), each once.")] = False,
+    since: Annotated[str | None, typer.Option(
+        help="With --history: only what commits after REV added.", metavar="REV",
+        show_default=False)] = None,
     fmt: Annotated[str, typer.Option(
         "--format", click_type=_FormatChoice(), help="Report format.")] = "text",
     config: Annotated[Path | None, typer.Option(
@@ -284,20 +291,12 @@ def lint(
     debug: _Debug = False,
 ) -> None:
     """Prove the project holds no private key material (0 clean, 1 findings, 2 unreadable)."""
-    from generator.lint.engine import scan
-    from generator.lint.project import find_root
-    from generator.lint.report import REPORTERS
-    cwd = Path.cwd()
-    result = scan(paths or [], find_root(cwd) or cwd, staged=staged, config=config)
-    for note in result.notes:
-        _console(True).print("[yellow]note:[/] ", end="")
-        _console(True).print(note, markup=False)
-    REPORTERS[fmt](result, sys.stdout)
-    sys.stdout.flush()
-    if result.incomplete:  # unreadable input or a failed detector: never a pass
-        raise typer.Exit(2)
-    if result.findings:
-        raise typer.Exit(1)
+    from generator.lintrun import run
+
+    code = run(paths or [], staged=staged, history=history, since=since, fmt=fmt,
+               config=config)
+    if code:
+        raise typer.Exit(code)
 
 
 # --- errors -> exit codes ----------------------------------------------------------------------
@@ -346,6 +345,12 @@ _EXIT_CODES: tuple[tuple[type[BaseException], int | None, Callable[[BaseExceptio
     (BrokenPipeError, 1, _show_nothing),  # the reader of stdout went away
     (Exception, 3, _show_bug),  # TemplateBug and any other bug
 )
+
+
+def exit_code(exc: BaseException) -> int:
+    """Say what went wrong (on stderr) and return its exit code: the one table, also for the
+    fast lint path in entry.py."""
+    return _exit_code(exc)
 
 
 def _exit_code(exc: BaseException) -> int:

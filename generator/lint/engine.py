@@ -12,29 +12,41 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import LintUsageError
-from generator.lint import allow, gitindex, registry, walk
+from generator.lint import allow, registry, walk
 from generator.lint.blob import Options, Scanner, Tally, os_reason
 from generator.lint.finding import Finding
 from generator.lint.project import Reader
 from generator.lint.result import LintResult
 from generator.lint.ruleset import Registry
 
+if TYPE_CHECKING:  # imported when a history scan runs: a tree scan never pays for git
+    from generator.lint.history import Selection
+
 __all__ = ["LintResult", "Options", "scan"]
 
 
 def scan(paths: Sequence[Path], base: Path, *, staged: bool = False,
-         config: Path | None = None, opts: Options | None = None,
-         rules: Registry | None = None) -> LintResult:
-    """Lint `paths` (files or directories; the git index with `staged`). `base` is the root
-    that finding paths are relative to and where `.scaffold-lint.toml` is looked up. `rules`
-    is the registry to run (default: registry.DEFAULT)."""
+         history: Selection | None = None, config: Path | None = None,
+         opts: Options | None = None, rules: Registry | None = None) -> LintResult:
+    """Lint `paths` (files or directories; the git index with `staged`; with `history`, the
+    git history of the repository holding `paths[0]`, paths then relative to its top).
+    `base` is the root that finding paths are relative to and where `.scaffold-lint.toml` is
+    looked up. `rules` is the registry to run (default: registry.DEFAULT)."""
     reg = rules or registry.DEFAULT
     scanner = Scanner(reg, opts or Options())
     base = Path(os.path.realpath(base))
     paths = list(paths) or [base]
-    if staged:
+    if history is not None:
+        from generator.lint.history import scan_history
+
+        out, reader, top = scan_history(scanner, paths[0], history)
+        config_raw = _read_config(config, top, reader)
+    elif staged:
+        from generator.lint import gitindex  # only --staged runs git
+
         out, reader = gitindex.scan_index(scanner, paths, base)
         config_raw = _read_config(config, base, reader)
     else:

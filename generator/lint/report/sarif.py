@@ -5,13 +5,14 @@ for the config allowlist)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from generator import __version__
 from generator.lint.finding import Finding, Rule, Severity
-from generator.lint.result import LintResult, Suppressed
+from generator.lint.result import LintResult, Suppressed, fix_for
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
@@ -43,7 +44,8 @@ def _location(f: Finding) -> dict[str, Any]:
     return {"physicalLocation": physical}
 
 
-def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None) -> dict[str, Any]:
+def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None,
+            rules: Mapping[str, Rule]) -> dict[str, Any]:
     member = f.location.member
     text = f.message
     if member:
@@ -56,6 +58,15 @@ def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None) -
     if member:
         props["archiveMember"] = member
         props["memberLine"] = f.line
+    if f.origin is not None:  # history scans: the commit that introduced the blob
+        commit = f.origin.commit
+        props.update(commit=commit.id, commitAuthor=commit.author, commitDate=commit.date,
+                     blob=f.origin.blob, inHead=f.origin.in_head)
+        if f.origin.boundary:
+            props["shallowBoundary"] = True
+        props["fix"] = fix_for(f, rules)  # rotate first, then the purge command
+        text += f" (commit {commit.id[:12]}" + ("" if f.origin.in_head else
+                                                ", no longer in HEAD") + ")"
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "level": _LEVEL[f.severity],
@@ -67,6 +78,8 @@ def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None) -
         out["ruleIndex"] = index[f.rule_id]
     if f.fingerprint:
         out["partialFingerprints"] = {"keyFingerprint/v1": f.fingerprint}
+    if f.origin is not None:
+        out.setdefault("partialFingerprints", {})["commitSha/v1"] = f.origin.commit.id
     if suppression is not None:
         out["suppressions"] = [{
             "kind": "inSource" if suppression.source == "inline" else "external",
@@ -79,8 +92,8 @@ def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None) -
 def document(result: LintResult) -> dict[str, Any]:
     rules = sorted(result.rules.values(), key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
-    results = [_result(f, index, None) for f in result.findings]
-    results += [_result(s.finding, index, s) for s in result.suppressed]
+    results = [_result(f, index, None, result.rules) for f in result.findings]
+    results += [_result(s.finding, index, s, result.rules) for s in result.suppressed]
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
