@@ -141,22 +141,25 @@ def plan(spec: ProjectSpec) -> tuple[PlannedFile, ...]:
               "docs/SUBSCRIBER-SETUP.md.j2", ".vscode/extensions.json", ".vscode/settings.json"):
         add(t)
     # Apex.
-    for cls in ("config_class", "handler_class", "controller_class"):
+    classes = ("config_class", "handler_class", "controller_class", "api_class",
+               "api_job_class", "token_cache_class", "sandbox_copy_class")
+    for cls in classes:
         add(f"{PKG}/classes/_{cls}_.cls.j2")
         add(f"{PKG}/classes/_{cls}_Test.cls.j2")
-    for cls in (n.config_class, n.handler_class, n.controller_class):
+    for cls in (getattr(n, c) for c in classes):
         for name in (cls, f"{cls}Test"):
             entries.append((f"{PKG}/classes/_apex_class_.cls-meta.xml.j2",
                             (("apex_class", name),)))
     # Custom setting, permissions, tab, remote sites.
     add(f"{PKG}/objects/_setting_/_setting_.object-meta.xml.j2")
     for fld in ("Consumer_Key__c", "Certificate_Name__c", "Integration_Username__c",
-                "Login_Url__c"):
+                "Login_Url__c", "Org_Id__c"):
         add(f"{PKG}/objects/_setting_/fields/{fld}.field-meta.xml.j2")
     add(f"{PKG}/customPermissions/_custom_permission_.customPermission-meta.xml.j2")
     add(f"{PKG}/permissionsets/_admin_permset_.permissionset-meta.xml.j2")
     add(f"{PKG}/permissionsets/_integration_permset_.permissionset-meta.xml.j2")
     add(f"{PKG}/tabs/_tab_.tab-meta.xml.j2")
+    add(f"{PKG}/cachePartitions/_cache_partition_.cachePartition-meta.xml.j2")
     add(f"{PKG}/remoteSiteSettings/_remote_site_login_.remoteSite-meta.xml.j2")
     add(f"{PKG}/remoteSiteSettings/_remote_site_test_.remoteSite-meta.xml.j2")
     if spec.my_domain_url:
@@ -165,20 +168,18 @@ def plan(spec: ProjectSpec) -> tuple[PlannedFile, ...]:
     for t in ("_lwc_.html.j2", "_lwc_.js.j2", "_lwc_.js-meta.xml.j2",
               "__tests__/_lwc_.test.js.j2"):
         add(f"{PKG}/lwc/_lwc_/{t}")
-    # External Client App.
-    if spec.eca is EcaMode.PACKAGED:
-        add(f"{PKG}/externalClientApps/_app_.eca-meta.xml.j2")
-        add(f"{PKG}/extlClntAppOauthSettings/_app__oauth.ecaOauth-meta.xml.j2")
-    else:
-        add(f"{ECA_PROJECT}/sfdx-project.json.j2")
-        add(f"{ECA_PROJECT}/.forceignore")
-        add(f"{ECA_PROJECT}/README.md.j2")
-        for t in ("externalClientApps/_app_.eca-meta.xml.j2",
-                  "extlClntAppOauthSettings/_app__oauth.ecaOauth-meta.xml.j2",
-                  "extlClntAppGlobalOauthSets/_app__glbloauth.ecaGlblOauth-meta.xml.j2",
-                  "extlClntAppOauthPolicies/_app__oauthPlcy.ecaOauthPlcy-meta.xml.j2",
-                  "extlClntAppPolicies/_app__plcy.ecaPlcy-meta.xml.j2"):
-            add(f"{ECA_DIR}/{t}")
+    # External Client App: the subscriber's own local app, never packaged.
+    add(f"{ECA_PROJECT}/sfdx-project.json.j2")
+    add(f"{ECA_PROJECT}/.forceignore")
+    add(f"{ECA_PROJECT}/README.md.j2")
+    for t in ("externalClientApps/_app_.eca-meta.xml.j2",
+              "extlClntAppOauthSettings/_app__oauth.ecaOauth-meta.xml.j2",
+              "extlClntAppOauthPolicies/_app__oauthPlcy.ecaOauthPlcy-meta.xml.j2",
+              "extlClntAppPolicies/_app__plcy.ecaPlcy-meta.xml.j2"):
+        add(f"{ECA_DIR}/{t}")
+    # Global OAuth settings template: outside the metadata folder, so that a retrieve (which
+    # fills the real file with the consumer key and secret) never lands on a tracked path.
+    add(f"{ECA_PROJECT}/templates/_app__glbloauth.ecaGlblOauth-meta.xml.template.j2")
 
     values = _names(spec)
     planned = []
