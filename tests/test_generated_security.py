@@ -652,7 +652,7 @@ def check_permission_sets(p: Project) -> list[str]:
             "tabSettings": {n.tab: "Visible"},
         },
         n.integration_permset: {
-            "classAccesses": {n.handler_class: "true", n.config_class: "true"},
+            "classAccesses": {},  # grants nothing: the ECA pre-authorizes it
         },
     }
     keys = {"classAccesses": ("apexClass", "enabled"), "customPermissions": ("name", "enabled"),
@@ -670,7 +670,7 @@ def check_permission_sets(p: Project) -> list[str]:
 
 
 SETTING_FIELDS = {"Consumer_Key__c", "Certificate_Name__c", "Integration_Username__c",
-                  "Login_Url__c"}
+                  "Login_Url__c", "Org_Id__c"}
 # The UI path to the consumer key names a button that also mentions the secret.
 UI_LABELS = re.compile(r"Consumer Key and Secret", re.I)
 
