@@ -137,8 +137,9 @@ def plan(spec: ProjectSpec) -> tuple[PlannedFile, ...]:
     # Project files (root).
     for t in (".forceignore.j2", ".gitignore", ".prettierrc", ".prettierignore",
               ".pre-commit-config.yaml", "README.md.j2", "package.json.j2", "eslint.config.js",
-              "jest.config.js", "sfdx-project.json.j2", ".husky/pre-commit", "config/project-scratch-def.json.j2",
-              "docs/SUBSCRIBER-SETUP.md.j2", ".vscode/extensions.json", ".vscode/settings.json"):
+              "jest.config.js", "sfdx-project.json.j2", "config/project-scratch-def.json.j2",
+              "docs/SUBSCRIBER-SETUP.md.j2", ".vscode/extensions.json", ".vscode/settings.json",
+              ".husky/pre-commit"):
         add(t)
     # Apex.
     classes = ("config_class", "handler_class", "controller_class", "api_class",
