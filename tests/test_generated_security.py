@@ -29,8 +29,9 @@ MD = "{http://soap.sforce.com/2006/04/metadata}"
 PRODUCTION_AUDIENCE = "https://login.salesforce.com"
 SANDBOX_AUDIENCE = "https://test.salesforce.com"
 JWT_MAX_VALIDITY_SECONDS = 180  # SALESFORCE.md 5.2: exp "within 3 minutes"
-# A cached token must expire well before the shortest session timeout Salesforce offers
-# (15 minutes); Platform Cache refuses a time to live under 300 seconds.
+# A cached token must expire well before the integration user's session can time out. The
+# shortest session timeout Setup offers is 15 minutes (from Setup's picklist; not re-verified
+# from a document here), so at most 10 minutes; at least 5, or caching saves little.
 CACHE_TTL_RANGE = (300, 600)
 
 VARIANTS: dict[str, dict[str, str]] = {
