@@ -29,6 +29,10 @@ MD = "{http://soap.sforce.com/2006/04/metadata}"
 PRODUCTION_AUDIENCE = "https://login.salesforce.com"
 SANDBOX_AUDIENCE = "https://test.salesforce.com"
 JWT_MAX_VALIDITY_SECONDS = 180  # SALESFORCE.md 5.2: exp "within 3 minutes"
+# A cached token must expire well before the integration user's session can time out. The
+# shortest session timeout Setup offers is 15 minutes (from Setup's picklist; not re-verified
+# from a document here), so at most 10 minutes; at least 5, or caching saves little.
+CACHE_TTL_RANGE = (300, 600)
 
 VARIANTS: dict[str, dict[str, str]] = {
     "default": {},
@@ -41,6 +45,7 @@ VARIANTS: dict[str, dict[str, str]] = {
     "test": {"login_url": "test"},
     "combined": {"namespace": "acme", "login_url": "https://acme.my.salesforce.com",
                  "oauth_scopes": "Api, RefreshToken, OpenID"},
+    "hostile-label": {"app_label": 'Acme "R&D" <Ünï> & Co', "app_name": "Acme_RD"},
 }
 
 # Identifiers (compared lower-case: Apex is case-insensitive) that hold or produce the access
@@ -498,14 +503,17 @@ def _exception_factories(cls: Apex) -> re.Pattern[str] | None:
 
 
 def check_secrets_in_memory(p: Project) -> list[str]:
-    """The token and the assertion live in memory only: never assigned to a custom-setting
-    field, never a DML operand, never in Platform Cache, never logged. Neither they nor the
-    consumer key reach System.debug or an exception message (`new ...Exception(`, setMessage,
-    or a helper that builds an exception from its argument)."""
+    """The token and the assertion are never assigned to a custom-setting field and never a DML
+    operand (Platform Cache: check_token_cache). Package Apex logs nothing (no System.debug
+    outside tests). Neither the token, the assertion nor the consumer key reach System.debug or
+    an exception message (`new ...Exception(`, setMessage, or a helper that builds an exception
+    from its argument)."""
     problems = []
     secret = TOKEN_IDENTIFIERS | CONSUMER_KEY_IDENTIFIERS
     for cls in p.classes.values():
         code = cls.code
+        if not cls.is_test and re.search(r"\bSystem\s*\.\s*debug\s*\(", code, re.I):
+            problems.append(f"{cls.name}: logs with System.debug")
         for m in re.finditer(r"\b\w+__c\s*=(?!=)", code):
             value = code[m.end():_expression_end(code, m.end())]
             if _identifiers(value) & TOKEN_IDENTIFIERS:
@@ -513,8 +521,6 @@ def check_secrets_in_memory(p: Project) -> list[str]:
         for m in _DML_STATEMENT.finditer(code):
             if _identifiers(m.group("operand")) & TOKEN_IDENTIFIERS:
                 problems.append(f"{cls.name}: token in DML: {m.group(0).strip()}")
-        if re.search(r"\bCache\s*\.\s*(?:Org|Session|\w*Partition)\b", code):
-            problems.append(f"{cls.name}: uses Platform Cache")
         sinks = [re.compile(r"\bSystem\s*\.\s*debug\s*\(", re.I),
                  re.compile(r"\bnew\s+(?:[\w.]+\.)?\w*Exception\s*\(", re.I),
                  re.compile(r"\.\s*setMessage\s*\(", re.I)]
@@ -653,7 +659,7 @@ def check_permission_sets(p: Project) -> list[str]:
             "tabSettings": {n.tab: "Visible"},
         },
         n.integration_permset: {
-            "classAccesses": {n.handler_class: "true", n.config_class: "true"},
+            "classAccesses": {},  # grants nothing: the ECA pre-authorizes it
         },
     }
     keys = {"classAccesses": ("apexClass", "enabled"), "customPermissions": ("name", "enabled"),
@@ -671,7 +677,7 @@ def check_permission_sets(p: Project) -> list[str]:
 
 
 SETTING_FIELDS = {"Consumer_Key__c", "Certificate_Name__c", "Integration_Username__c",
-                  "Login_Url__c"}
+                  "Login_Url__c", "Org_Id__c"}
 # The UI path to the consumer key names a button that also mentions the secret.
 UI_LABELS = re.compile(r"Consumer Key and Secret", re.I)
 
@@ -735,7 +741,11 @@ def check_nothing_secret_returned(p: Project) -> list[str]:
     if (test.return_type or "").lower() != "string":
         problems.append(f"{cls.name}.testConnection: does not return a message")
     for returned in re.findall(r"\breturn\s+([^;]*);", test.body):
-        if returned.strip().lower() not in cls.constants:
+        formatted = re.fullmatch(r"String\s*\.\s*format\(\s*(\w+)\s*,(.*)\)", returned.strip(),
+                                 re.S)
+        message = (formatted.group(1) if formatted else returned).strip().lower()
+        arguments = _identifiers(formatted.group(2)) if formatted else set()
+        if message not in cls.constants or arguments & TOKEN_IDENTIFIERS:
             problems.append(f"{cls.name}.testConnection: returns {returned}, not a message")
     for statement in re.findall(r"[^;{}]*getAccessToken\s*\([^;]*;", test.body):
         if re.search(r"(?<![=!<>])=(?!=)|\breturn\b", statement):
@@ -766,6 +776,118 @@ def check_public_methods_tested(p: Project) -> list[str]:
     return problems
 
 
+def check_token_cache(p: Project) -> list[str]:
+    """Tokens are cached only by the token cache class, only in its org partition, only with
+    Cache.Visibility.NAMESPACE (other namespaces get null), for CACHE_TTL_RANGE seconds, under a
+    digest key; the partition's namespace comes from the class's own name (in an installed
+    package `local` means the subscriber's namespace); the handler consults the cache only after
+    require() has accepted the settings for this org."""
+    cache = p.apex("token_cache_class")
+    problems = []
+    for cls in p.classes.values():
+        if cls.name != cache.name and not cls.is_test and re.search(r"\bCache\s*\.", cls.code):
+            problems.append(f"{cls.name}: uses Platform Cache directly")
+    if re.search(r"\bCache\s*\.\s*(?:Session|Visibility\s*\.\s*ALL)\b", cache.code):
+        problems.append(f"{cache.name}: session cache or Visibility.ALL")
+    # Every put except on the per-transaction map goes to the org cache, in exactly one shape.
+    shape = (r"\s*\w+\s*,\s*\w+\s*,\s*TTL_SECONDS\s*,\s*Cache\s*\.\s*Visibility\s*\.\s*"
+             r"NAMESPACE\s*,\s*false\s*")
+    org_puts = [(offset, args) for offset, args in _arguments(
+        cache.code, re.compile(r"(?<!inTransaction)\??\.\s*put\s*\("))]
+    if not org_puts:
+        problems.append(f"{cache.name}: never puts a token into the org cache")
+    for offset, args in org_puts:
+        if not re.fullmatch(shape, args):
+            problems.append(f"{cache.name}@{offset}: org cache put is not (key, value, "
+                            f"TTL_SECONDS, Cache.Visibility.NAMESPACE, false): {args.strip()}")
+    ttl = cache.value("TTL_SECONDS")
+    if not isinstance(ttl, int) or not CACHE_TTL_RANGE[0] <= ttl <= CACHE_TTL_RANGE[1]:
+        problems.append(f"{cache.name}: TTL_SECONDS {ttl} outside {CACHE_TTL_RANGE}")
+    key_for = re.sub(r"\s", "", cache.method("keyFor").body)  # string contents are blanked
+    if "Crypto.generateDigest(" not in key_for or not re.search(
+            r"return'+\+EncodingUtil\.convertToHex\(digest\)", key_for):
+        problems.append(f"{cache.name}.keyFor: key is not a constant prefix plus a digest")
+    if ".class.getName()" not in re.sub(r"\s", "", cache.method("partition").body):
+        problems.append(f"{cache.name}.partition: namespace not read from the class name")
+    handler = p.apex("handler_class")
+    for name in ("getToken", "refreshToken"):
+        body = handler.method(name).body
+        require = body.find("config.require()")
+        use = min((i for i in (body.find(cache.name + "."), body.find("exchange(")) if i >= 0),
+                  default=-1)
+        if require < 0 or use < 0 or require > use:
+            problems.append(f"{handler.name}.{name}: cache or exchange before config.require()")
+    return problems
+
+
+def check_org_binding(p: Project) -> list[str]:
+    """Saved settings are bound to the org that saved them: saveSettings writes
+    UserInfo.getOrganizationId() to Org_Id__c and keeps a stored consumer key only when bound
+    here; require() refuses settings bound elsewhere (or not at all); a global SandboxPostCopy
+    class clears the binding."""
+    config, ctl = p.apex("config_class"), p.apex("controller_class")
+    problems = []
+    if not re.search(r"this\.boundOrgId\s*=\s*trimToNull\(\s*record\.Org_Id__c\s*\)", config.code):
+        problems.append(f"{config.name}: boundOrgId does not come from Org_Id__c")
+    bound = re.sub(r"\s", "", config.method("isBoundToThisOrg").body)
+    if bound != "returnboundOrgId!=null&&boundOrgId==UserInfo.getOrganizationId();":
+        problems.append(f"{config.name}.isBoundToThisOrg: not a comparison with this org's id")
+    if not re.search(r"if\s*\(\s*!\s*isBoundToThisOrg\(\)\s*\)\s*\{\s*throw\b",
+                     config.method("require").body):
+        problems.append(f"{config.name}.require: does not refuse settings of another org")
+    save = ctl.method("saveSettings").body
+    bind = re.search(r"record\.Org_Id__c\s*=\s*UserInfo\.getOrganizationId\(\)\s*;", save)
+    upsert = re.search(r"\bupsert\b", save)
+    if bind is None or upsert is None or bind.start() > upsert.start():
+        problems.append(f"{ctl.name}.saveSettings: does not bind the settings to this org")
+    if not re.search(r"isBoundToThisOrg\(\)\s*\?\s*record\.Consumer_Key__c\s*:\s*null", save):
+        problems.append(f"{ctl.name}.saveSettings: keeps a consumer key saved in another org")
+    mark = re.sub(r"\s", "", config.method("markForReconfirmation").body)
+    if "record.Org_Id__c=null;" not in mark:
+        problems.append(f"{config.name}.markForReconfirmation: does not clear Org_Id__c")
+    copy = p.apex("sandbox_copy_class")
+    if "global" not in copy.top.modifiers or not re.search(
+            r"\bimplements\s+SandboxPostCopy\b", copy.code):
+        problems.append(f"{copy.name}: not a global SandboxPostCopy class")
+    run = copy.method("runApexClass")
+    if "global" not in run.modifiers or f"{config.name}.markForReconfirmation()" not in \
+            re.sub(r"\s", "", run.body):
+        problems.append(f"{copy.name}.runApexClass: does not mark the settings")
+    return problems
+
+
+def check_api_client(p: Project) -> list[str]:
+    """The bearer token goes only to the instance URL it was issued with: the Authorization
+    header is set in one place, on `<token>.instanceUrl + path`; send() refuses anything but a
+    /services/ path; the handler accepts only a bare https origin as instance_url."""
+    api, handler = p.apex("api_class"), p.apex("handler_class")
+    problems = []
+    for cls in p.classes.values():
+        if not cls.is_test and cls.name != api.name and "'Authorization'" in cls.source:
+            problems.append(f"{cls.name}: sets an Authorization header")
+    attempts = [m for m in api.methods
+                if "'Authorization'" in api.source[m.start:m.start + len(m.body)]]
+    if len(attempts) != 1:
+        problems.append(f"{api.name}: the Authorization header is set in {len(attempts)} places")
+    else:
+        body = re.sub(r"\s", "", attempts[0].body)
+        if not re.search(r"setEndpoint\((\w+)\.instanceUrl\+path\);", body):
+            problems.append(f"{api.name}.{attempts[0].name}: endpoint is not instanceUrl + path")
+    send = re.sub(r"\s", "", api.method("send").body)
+    guard = send.find("if(!path.startsWith(")
+    if guard < 0 or "path.contains(" not in send or guard > send.find("attempt("):
+        problems.append(f"{api.name}.send: does not refuse full URLs before sending")
+    origin = handler.value("HTTPS_ORIGIN")
+    assert isinstance(origin, str)
+    for url, ok in (("https://acme.my.salesforce.com", True), ("http://acme.example.com", False),
+                    ("https://evil.example.com/x", False), ("https://a@evil.example.com", False),
+                    ("https://acme.my.salesforce.com:8443", False)):
+        if (re.fullmatch(origin, url) is not None) != ok:
+            verdict = "rejected" if ok else "accepted"
+            problems.append(f"{handler.name}.HTTPS_ORIGIN: {url} {verdict}")
+    return problems
+
+
 CHECKS: dict[str, Callable[[Project], list[str]]] = {
     "sharing": check_sharing,
     "user-mode": check_user_mode,
@@ -777,6 +899,9 @@ CHECKS: dict[str, Callable[[Project], list[str]]] = {
     "custom-setting": check_custom_setting,
     "nothing-secret-returned": check_nothing_secret_returned,
     "public-methods-tested": check_public_methods_tested,
+    "token-cache": check_token_cache,
+    "org-binding": check_org_binding,
+    "api-client": check_api_client,
 }
 
 
@@ -813,11 +938,16 @@ ADMIN = "permissionsets/{admin_permset}.permissionset-meta.xml"
 INTEGRATION = "permissionsets/{integration_permset}.permissionset-meta.xml"
 SETTING = "objects/{setting}/{setting}.object-meta.xml"
 KEY_FIELD = "objects/{setting}/fields/Consumer_Key__c.field-meta.xml"
+CACHE = "classes/{token_cache_class}.cls"
+API = "classes/{api_class}.cls"
+COPY = "classes/{sandbox_copy_class}.cls"
+PARSED = "Map<String, String> values = parse(response);"
 
 # id: (check, file, old, new): replacing `old` (which occurs once) by `new` must be reported.
 SABOTAGE: dict[str, tuple[str, str, str, str]] = {
     "without-sharing": ("sharing", CONFIG, "with sharing", "without sharing"),
-    "no-sharing": ("sharing", HANDLER, "public with sharing class", "public class"),
+    "no-sharing": ("sharing", HANDLER, "public with sharing class AcmeIntegrationJwtHandler",
+                   "public class AcmeIntegrationJwtHandler"),
     "uncommented-inherited": ("sharing", CTL, "public with sharing", "public inherited sharing"),
     "test-not-istest": ("sharing", CONFIG_TEST, "@IsTest\nprivate class", "private class"),
     "inner-class-dml": ("sharing", HANDLER, "  private with sharing class JwtBearerExchanger",
@@ -837,9 +967,9 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
     "uncommented-system-dml": ("user-mode", CTL, "    // the caller holds", "    the = caller;"),
     "ungated-method": ("permission-gate", CTL, "requirePermission();\n    return toSettings(",
                        "return toSettings("),
-    "gate-after-read": ("permission-gate", CTL, "requirePermission();\n    Acme",
+    "gate-after-read": ("permission-gate", CTL, "requirePermission();\n    Acme_Integration_Set",
                         "Acme_Integration_Settings__c early = orgDefaults();\n"
-                        "    requirePermission();\n    Acme"),
+                        "    requirePermission();\n    Acme_Integration_Set"),
     "wrong-permission": ("permission-gate", CTL, "'Acme_Integration_Configure'", "'Other'"),
     "other-exception": ("permission-gate", CTL, "throw auraError(NO_PERMISSION);",
                         "throw new NoAccessException();"),
@@ -849,12 +979,14 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
     "no-developer-edition": ("validation", CTL, "(?:sandbox|develop|scratch)", "(?:sandbox)"),
     "unchecked-username": ("validation", CTL, "matches(candidate.username,",
                            "matches(candidate.x,"),
-    "token-in-setting": ("secrets-in-memory", HANDLER, "accessToken = token;",
-                         "accessToken = token; config.record.Consumer_Key__c = token;"),
-    "token-cached": ("secrets-in-memory", HANDLER, "accessToken = token;",
-                     "accessToken = token; Cache.Org.put('t', token);"),
-    "debug-token": ("secrets-in-memory", HANDLER, "accessToken = token;",
-                    "accessToken = token; System.debug(accessToken);"),
+    "token-in-setting": ("secrets-in-memory", HANDLER, PARSED,
+                         PARSED + " config.record.Consumer_Key__c = current.accessToken;"),
+    "token-in-dml": ("secrets-in-memory", HANDLER, PARSED,
+                     PARSED + " insert as user new Note(Body = current.accessToken);"),
+    "debug-token": ("secrets-in-memory", HANDLER, PARSED,
+                    PARSED + " System.debug(current.accessToken);"),
+    "debug-anything": ("secrets-in-memory", CACHE, "inTransaction.remove(key);",
+                       "inTransaction.remove(key); System.debug('evicted');"),
     "debug-key": ("secrets-in-memory", CONFIG, "return new AcmeIntegrationConfig(record);",
                   "System.debug(record.Consumer_Key__c); "
                   "return new AcmeIntegrationConfig(record);"),
@@ -898,13 +1030,56 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
     "long-text": ("custom-setting", KEY_FIELD, "<type>Text</type>", "<type>LongTextArea</type>"),
     "full-key-returned": ("nothing-secret-returned", CTL, "MASK + config.consumerKey.right(4)",
                           "config.consumerKey"),
-    "token-returned": ("nothing-secret-returned", CTL,
-                       "new AcmeIntegrationJwtHandler().getAccessToken();\n",
-                       "return new AcmeIntegrationJwtHandler().getAccessToken();\n"),
+    "token-returned": ("nothing-secret-returned", CTL, "handler.getToken().instanceUrl",
+                       "handler.getToken().accessToken"),
+    "token-message-returned": ("nothing-secret-returned", CTL, "return String.format(",
+                               "return handler.getAccessToken();\n    String.format("),
     "lwc-shows-key": ("nothing-secret-returned", "lwc/{lwc}/{lwc}.js", 'this.consumerKey = "";',
                       "this.consumerKey = values.consumerKeyMasked;"),
     "untested-method": ("public-methods-tested", CONFIG, "public Boolean isConfigured()",
                         "public Boolean isConfiguredNow()"),
+    "cache-outside-cache-class": ("token-cache", HANDLER, PARSED,
+                                  PARSED + " Cache.Org.put('t', values);"),
+    "cache-visible-to-all": ("token-cache", CACHE, "Cache.Visibility.NAMESPACE, false",
+                             "Cache.Visibility.ALL, false"),
+    "session-cache": ("token-cache", CACHE, "inTransaction.remove(key);",
+                      "inTransaction.remove(key); Cache.Session.remove(key);"),
+    "cache-without-ttl": ("token-cache", CACHE, "return;\n    }\n  }\n\n  /**\n   * @description F",
+                          "return;\n    }\n    partition().put(key, values);\n  }\n\n"
+                          "  /**\n   * @description F"),
+    "cache-ttl-hours": ("token-cache", CACHE, "TTL_SECONDS = 600;", "TTL_SECONDS = 7200;"),
+    "cache-key-in-clear": ("token-cache", CACHE, "return 'T' + EncodingUtil.convertToHex(digest)",
+                           "return String.join(parts, '') + EncodingUtil.convertToHex(digest)"),
+    "cache-local-namespace": ("token-cache", CACHE,
+                              "String typeName = AcmeIntegrationTokenCache.class.getName();",
+                              "String typeName = 'local';"),
+    "cache-before-require": ("token-cache", HANDLER,
+                             "AcmeIntegrationConfig ready = config.require();\n      String key",
+                             "AcmeIntegrationTokenCache.get('x');\n      AcmeIntegrationConfig"
+                             " ready = config.require();\n      String key"),
+    "binding-ignored": ("org-binding", CONFIG, "if (!isBoundToThisOrg()) {",
+                        "if (!isBoundToThisOrg() && false) {"),
+    "binding-always-true": ("org-binding", CONFIG,
+                            "return boundOrgId != null && boundOrgId == UserInfo"
+                            ".getOrganizationId();",
+                            "return true;"),
+    "save-not-bound": ("org-binding", CTL, "record.Org_Id__c = UserInfo.getOrganizationId();",
+                       ""),
+    "copied-key-kept": ("org-binding", CTL, "? record.Consumer_Key__c\n      : null;",
+                        "? record.Consumer_Key__c\n      : record.Consumer_Key__c;"),
+    "post-copy-noop": ("org-binding", COPY, "AcmeIntegrationConfig.markForReconfirmation();",
+                       "return;"),
+    "post-copy-not-global": ("org-binding", COPY, "global with sharing class",
+                             "public with sharing class"),
+    "mark-keeps-binding": ("org-binding", CONFIG, "record.Org_Id__c = null;",
+                           "record.Login_Url__c = null;"),
+    "header-elsewhere": ("api-client", HANDLER, PARSED,
+                         PARSED + " new HttpRequest().setHeader('Authorization', 'x');"),
+    "token-to-any-host": ("api-client", API, "request.setEndpoint(issued.instanceUrl + path);",
+                          "request.setEndpoint(path);"),
+    "full-urls-allowed": ("api-client", API, "!path.startsWith('/services/') || ", "false && "),
+    "http-instance-url": ("api-client", HANDLER, "'^https://[a-z0-9.-]+$'",
+                          "'^https?://[a-z0-9.-]+.*$'"),
 }
 
 

@@ -90,11 +90,15 @@ def test_every_apex_class_and_lwc_has_its_meta_xml():
         assert f"{path}-meta.xml" in files
 
 
-def test_the_external_client_app_lives_only_in_subscriber_eca():
+def test_the_external_client_app_is_never_packaged():
     files = rendered()[1]
-    assert any(p.startswith("subscriber-eca/") and "externalClientApps" in p for p in files)
-    assert not any("externalClientApps" in p or "extlClntApp" in p
-                   for p in files if p.startswith("force-app/"))
+    assert any(p.startswith("subscriber-eca/eca/") for p in files)
+    assert not any("externalClientApps" in p for p in files if p.startswith("force-app/"))
+    # The global OAuth settings template sits outside every metadata folder, so that the file a
+    # retrieve fills with the consumer key and secret is never a tracked path.
+    assert not any("extlClntAppGlobalOauthSets" in p for p in files)
+    assert "subscriber-eca/templates/Acme_Integration_glbloauth.ecaGlblOauth-meta.xml.template" \
+        in files
 
 
 def test_my_domain_login_url_adds_a_remote_site():
@@ -453,12 +457,14 @@ def test_regenerating_removes_files_the_new_answers_no_longer_produce(tmp_path, 
     target = tmp_path / "p"
     write_tree(target, rendered(login_url="https://acme.my.salesforce.com")[1])
     (target / "notes.md").write_text("mine")
-    assert any((target / "force-app/main/default/remoteSiteSettings").glob("*My_Domain*"))
+    write_tree(target, rendered(login_url="https://acme.my.salesforce.com")[1], force=True)
+    site = target / "force-app/main/default/remoteSiteSettings/Acme_Integration_My_Domain" \
+        ".remoteSite-meta.xml"
+    assert site.is_file()
     files = rendered()[1]
     write_tree(target, files, force=True)
     assert read_tree(target) == {**files, "notes.md": b"mine"}
-    assert not (target / "force-app/main/default/remoteSiteSettings"
-                / "Acme_Integration_My_Domain.remoteSite-meta.xml").exists()
+    assert not site.exists()
 
 
 def test_regenerating_never_deletes_unlisted_or_outside_files(tmp_path, make_tree, read_tree):
@@ -519,7 +525,7 @@ def check_project(spec, files):
     for path, data in files.items():
         if path.endswith(".xml"):
             texts += xml_texts(data)
-    ext = "subscriber-eca/eca/main/default"
+    ext = "subscriber-eca/eca/main/default"  # the package never contains the app
     eca = etree.fromstring(files[f"{ext}/externalClientApps/{spec.app_name}.eca-meta.xml"])
     assert eca.findtext(f"{{{METADATA_NS}}}label") == spec.app_label
     assert eca.findtext(f"{{{METADATA_NS}}}description") == spec.description

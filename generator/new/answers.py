@@ -208,8 +208,8 @@ ANSWERS: tuple[Answer, ...] = (
            f"API name; letters, digits, single underscores, at most {APP_NAME_LIMIT} characters.",
            _default_app_name, _api_name(APP_NAME_LIMIT, _NAME_FIX), "from the label"),
     Answer("description", "Description", "One line describing the integration.",
-           lambda a: f"Calls an external API as {a['app_label']} with the OAuth 2.0 JWT bearer "
-                     "flow.",
+           lambda a: f"{a['app_label']}: calls the Salesforce APIs of the org behind the login "
+                     "URL as its integration user (OAuth 2.0 JWT bearer flow).",
            _text(DESCRIPTION_LIMIT, "give one line of at most 255 characters"),
            "from the label"),
     Answer("namespace", "Namespace prefix (empty for none)",

@@ -128,14 +128,15 @@ def _names(spec: ProjectSpec) -> dict[str, str]:
 _ROOT_FILES = (".forceignore.j2", ".gitignore", ".prettierrc", ".prettierignore",
                ".pre-commit-config.yaml", "README.md.j2", "package.json.j2", "eslint.config.js",
                "jest.config.js", "sfdx-project.json.j2", "config/project-scratch-def.json.j2",
-               "docs/SUBSCRIBER-SETUP.md.j2", ".vscode/extensions.json", ".vscode/settings.json")
-_APEX_CLASSES = ("config_class", "handler_class", "controller_class")
+               "docs/SUBSCRIBER-SETUP.md.j2", ".vscode/extensions.json", ".vscode/settings.json",
+               ".husky/pre-commit")
+_APEX_CLASSES = ("config_class", "handler_class", "controller_class", "api_class",
+                 "api_job_class", "token_cache_class", "sandbox_copy_class")
 _SETTING_FIELDS = ("Consumer_Key__c", "Certificate_Name__c", "Integration_Username__c",
-                   "Login_Url__c")
+                   "Login_Url__c", "Org_Id__c")
 _LWC_FILES = ("_lwc_.html.j2", "_lwc_.js.j2", "_lwc_.js-meta.xml.j2", "__tests__/_lwc_.test.js.j2")
 _ECA_FILES = ("externalClientApps/_app_.eca-meta.xml.j2",
               "extlClntAppOauthSettings/_app__oauth.ecaOauth-meta.xml.j2",
-              "extlClntAppGlobalOauthSets/_app__glbloauth.ecaGlblOauth-meta.xml.j2",
               "extlClntAppOauthPolicies/_app__oauthPlcy.ecaOauthPlcy-meta.xml.j2",
               "extlClntAppPolicies/_app__plcy.ecaPlcy-meta.xml.j2")
 _Entry = tuple[str, tuple[tuple[str, str], ...]]  # (template, extra template variables)
@@ -147,8 +148,7 @@ def _apex_entries(spec: ProjectSpec) -> list[_Entry]:
     for cls in _APEX_CLASSES:
         entries += [(f"{PKG}/classes/_{cls}_.cls.j2", ()),
                     (f"{PKG}/classes/_{cls}_Test.cls.j2", ())]
-    n = spec.names
-    for cls in (n.config_class, n.handler_class, n.controller_class):
+    for cls in (getattr(spec.names, c) for c in _APEX_CLASSES):
         entries += [(f"{PKG}/classes/_apex_class_.cls-meta.xml.j2", (("apex_class", name),))
                     for name in (cls, f"{cls}Test")]
     return entries
@@ -163,6 +163,7 @@ def _package_entries(spec: ProjectSpec) -> list[str]:
         f"{PKG}/permissionsets/_admin_permset_.permissionset-meta.xml.j2",
         f"{PKG}/permissionsets/_integration_permset_.permissionset-meta.xml.j2",
         f"{PKG}/tabs/_tab_.tab-meta.xml.j2",
+        f"{PKG}/cachePartitions/_cache_partition_.cachePartition-meta.xml.j2",
         f"{PKG}/remoteSiteSettings/_remote_site_login_.remoteSite-meta.xml.j2",
         f"{PKG}/remoteSiteSettings/_remote_site_test_.remoteSite-meta.xml.j2",
     ]
@@ -173,9 +174,12 @@ def _package_entries(spec: ProjectSpec) -> list[str]:
 
 
 def _eca_entries() -> list[str]:
-    """subscriber-eca/: the External Client App each subscriber deploys into its own org."""
+    """subscriber-eca/: the External Client App each subscriber deploys into its own org.
+    The global OAuth settings template sits outside the metadata folder, so that a retrieve
+    (which fills the real file with the consumer key and secret) never lands on a tracked path."""
     return [f"{ECA_PROJECT}/sfdx-project.json.j2", f"{ECA_PROJECT}/.forceignore",
-            f"{ECA_PROJECT}/README.md.j2", *(f"{ECA_DIR}/{t}" for t in _ECA_FILES)]
+            f"{ECA_PROJECT}/README.md.j2", *(f"{ECA_DIR}/{t}" for t in _ECA_FILES),
+            f"{ECA_PROJECT}/templates/_app__glbloauth.ecaGlblOauth-meta.xml.template.j2"]
 
 
 def plan(spec: ProjectSpec) -> tuple[PlannedFile, ...]:
@@ -206,7 +210,6 @@ def context(spec: ProjectSpec) -> dict[str, object]:
             "scratch_my_domain_suffix": naming.SCRATCH_MY_DOMAIN_SUFFIX,
         },
         "oauth_scopes_csv": ", ".join(spec.oauth_scopes),
-        "eca_packaged": False,  # packaged mode was removed; templates drop it next
         "eca_project": ECA_PROJECT,
         "answers_file": ANSWERS_FILE,
     }

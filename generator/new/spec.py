@@ -23,6 +23,11 @@ class Names:
     config_class: str
     handler_class: str
     controller_class: str
+    api_class: str  # AcmeIntegrationApi: REST client that uses the token
+    api_job_class: str  # AcmeIntegrationApiJob: Queueable example (Database.AllowsCallouts)
+    token_cache_class: str  # AcmeIntegrationTokenCache: Platform Cache + per-transaction reuse
+    sandbox_copy_class: str  # AcmeIntegrationSandboxPostCopy: global SandboxPostCopy
+    cache_partition: str  # AcmeIntegrationTokens: packaged org cache partition (alphanumeric)
     lwc: str  # acmeIntegrationSetup
     tab: str
     admin_permset: str
@@ -76,6 +81,11 @@ def derive_names(app_name: str, setting_name: str) -> Names:
         config_class=f"{prefix}Config",
         handler_class=f"{prefix}JwtHandler",
         controller_class=f"{prefix}SetupController",
+        api_class=f"{prefix}Api",
+        api_job_class=f"{prefix}ApiJob",
+        token_cache_class=f"{prefix}TokenCache",
+        sandbox_copy_class=f"{prefix}SandboxPostCopy",
+        cache_partition=f"{prefix}Tokens",
         lwc=f"{naming.to_camel(app_name)}Setup",
         tab=f"{app_name}_Setup",
         admin_permset=f"{app_name}_Admin",

@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SF_VALIDATE = REPO_ROOT / "tools" / "sf" / "sf-validate.sh"
 
 # Every option that changes emitted files, one at a time, plus the combination that changes the
-# code most (namespace + My Domain + sandbox-style scopes) for the expensive stage groups.
+# code most (namespace + My Domain + scopes + a hostile short name) for the expensive stage groups.
 VARIANTS: dict[str, list[str]] = {
     "default": [],
     "namespace": ["--namespace", "acme"],
@@ -27,7 +27,8 @@ VARIANTS: dict[str, list[str]] = {
     "api-60": ["--api-version", "60.0"],
     "hostile-label": ["--app-label", 'Acme "R&D" <Ünï> & Co', "--app-name", "Acme_RD"],
     "combined": ["--namespace", "acme", "--login-url", "https://acme.my.salesforce.com",
-                 "--oauth-scopes", "Api, RefreshToken, OpenID"],
+                 "--oauth-scopes", "Api, RefreshToken, OpenID",
+                 "--app-label", 'Acme "R&D" <Ünï> & Co', "--app-name", "Acme_RD"],
 }
 # stage groups: one test per (variant, group) so a failure names both
 GROUPS: dict[str, str] = {

@@ -66,6 +66,7 @@ export default class AcmeIntegrationSetup extends LightningElement {
   loginOption = PRODUCTION;
   myDomainUrl = "";
   isConfigured = false;
+  needsConfirmation = false;
   isBusy = false;
   isDirty = false;
 
@@ -100,10 +101,18 @@ export default class AcmeIntegrationSetup extends LightningElement {
   }
 
   get isTestDisabled() {
-    return this.isBusy || this.isDirty || !this.isConfigured;
+    return (
+      this.isBusy ||
+      this.isDirty ||
+      !this.isConfigured ||
+      this.needsConfirmation
+    );
   }
 
   get statusText() {
+    if (this.needsConfirmation) {
+      return "Status: saved in another org. Re-confirm the settings for this org.";
+    }
     return this.isConfigured
       ? "Status: configured. Test the connection after every change."
       : "Status: not configured yet.";
@@ -128,6 +137,7 @@ export default class AcmeIntegrationSetup extends LightningElement {
     this.certificateName = values.certificateName || "";
     this.username = values.username || "";
     this.isConfigured = Boolean(values.isConfigured);
+    this.needsConfirmation = Boolean(values.needsConfirmation);
     const loginUrl = values.loginUrl || DEFAULT_LOGIN_URL;
     if (loginUrl === PRODUCTION || loginUrl === SANDBOX) {
       this.loginOption = loginUrl;

@@ -29,7 +29,8 @@ const STORED = {
   certificateName: "Integration_Cert",
   username: "integration@example.com",
   loginUrl: "https://login.salesforce.com",
-  isConfigured: true
+  isConfigured: true,
+  needsConfirmation: false
 };
 const EMPTY = {
   consumerKeyMasked: null,
@@ -123,6 +124,29 @@ describe("c-acme-integration-setup", () => {
     // prettier-ignore
     expect(field(element, 'loginOption').value).toBe('https://login.salesforce.com');
     expect(button(element, "test-connection").disabled).toBe(true);
+  });
+
+  it("asks to re-confirm settings saved in another org", async () => {
+    const { element } = await mount({
+      ...STORED,
+      hasConsumerKey: false,
+      consumerKeyMasked: null,
+      needsConfirmation: true
+    });
+
+    const banner = element.shadowRoot.querySelector(".reconfirm");
+    expect(banner.textContent).toContain("saved in another org");
+    expect(element.shadowRoot.querySelector(".status").textContent).toContain(
+      "Re-confirm"
+    );
+    expect(field(element, "consumerKey").required).toBe(true);
+    expect(button(element, "test-connection").disabled).toBe(true);
+  });
+
+  it("shows no re-confirmation banner for settings saved here", async () => {
+    const { element } = await mount(STORED);
+
+    expect(element.shadowRoot.querySelector(".reconfirm")).toBeNull();
   });
 
   it("shows a stored My Domain login URL", async () => {
