@@ -19,8 +19,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SYSTEM_PYTHON = Path("/usr/bin/python3")
-IGNORED = shutil.ignore_patterns(".git", ".venv", "node_modules", "*cache*", "__pycache__",
-                                 ".hypothesis", "*.egg-info", "build", "dist")
+# Named exactly: a glob such as *cache* would also drop templates/.../cachePartitions.
+IGNORED = shutil.ignore_patterns(".git", ".venv", "node_modules", ".pytest_cache", ".mypy_cache",
+                                 ".ruff_cache", "__pycache__", ".hypothesis", "*.egg-info",
+                                 "build", "dist")
 
 
 def setup_commands() -> list[str]:
