@@ -22,16 +22,12 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
 
-from generator.errors import ScaffoldError
+from generator.new.gitrepo import GitError
 
 OURS_LABEL = "yours"
 BASE_LABEL = "base"
 JSON_FILES = frozenset({"sfdx-project.json", "package.json"})  # merged as JSON, by file name
 _GIT_CONFLICT_LIMIT = 127  # git merge-file's exit status counts conflicts up to this
-
-
-class GitMissing(ScaffoldError):
-    """git is needed to merge and was not found."""
 
 
 def git_blob_id(data: bytes) -> str:
@@ -138,7 +134,7 @@ def merge_text(base: bytes, ours: bytes, theirs: bytes, *, theirs_label: str) ->
         try:
             proc = subprocess.run(argv, capture_output=True, check=False)  # noqa: S603
         except FileNotFoundError:
-            raise GitMissing("git: not found (scaffold update needs git on PATH; "
+            raise GitError("git: not found (scaffold update needs git on PATH; "
                              "install git and rerun)") from None
     if not 0 <= proc.returncode <= _GIT_CONFLICT_LIMIT:
         detail = proc.stderr.decode("utf-8", "replace").strip()

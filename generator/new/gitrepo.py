@@ -1,0 +1,100 @@
+"""The few git operations `scaffold update` needs, run with the real git in the project.
+
+Bases are read back by blob id (`git cat-file --batch`). After an update the new render is
+stored in the object database and kept reachable from one ref, REF, pointing at a tree of
+every rendered file: the base of a merged file is not what the project commits (that holds
+your edits), so without the ref `git gc` could prune it and the next update would have no base.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from generator.errors import ScaffoldError
+
+REF = "refs/scaffold/render"
+
+
+class GitError(ScaffoldError):
+    """The project is not a usable git repository for `scaffold update`."""
+
+
+def _git(target: Path, *args: str, data: bytes | None = None,
+         env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(  # noqa: S603 - fixed argv, no shell
+            ["git", "-C", str(target), *args], input=data, capture_output=True, check=False,
+            env={**os.environ, **env} if env else None)
+    except FileNotFoundError:
+        raise GitError("git: not found (scaffold update needs git on PATH; install git and "
+                       "rerun)") from None
+
+
+def _checked(proc: subprocess.CompletedProcess[bytes], what: str) -> bytes:
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"{what}: git failed: {detail[-1] if detail else proc.returncode}")
+    return proc.stdout
+
+
+def check_clean(target: Path, *, allow_dirty: bool) -> None:
+    """Refuse a target outside a git work tree, or one with uncommitted changes (tracked or
+    untracked) below it unless `allow_dirty`: an update must be reviewable with `git diff`."""
+    inside = _git(target, "rev-parse", "--is-inside-work-tree")
+    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+        raise GitError(f"{target}: not in a git repository (scaffold update reads what scaffold "
+                       "wrote from git history: run `git init && git add -A && git commit` "
+                       "first)")
+    if allow_dirty:
+        return
+    status = _checked(_git(target, "status", "--porcelain", "--untracked-files=all", "--",
+                           "."), f"{target}")
+    if status.strip():
+        count = len(status.splitlines())
+        raise GitError(f"{target}: {count} uncommitted change(s) (commit or stash them first, "
+                       "so that the update can be reviewed and undone with git; or pass "
+                       "--allow-dirty)")
+
+
+def read_blobs(target: Path, ids: Iterable[str]) -> dict[str, bytes]:
+    """The blobs of `ids` that the repository holds (a missing id is simply absent)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    out = _checked(_git(target, "cat-file", "--batch", data="".join(
+        f"{i}\n" for i in wanted).encode()), "reading the files scaffold wrote")
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for oid in wanted:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) != 3:  # "<id> missing" (or ambiguous)
+            continue
+        size = int(header[2])
+        if header[1] == b"blob":
+            blobs[oid] = out[pos:pos + size]
+        pos += size + 1
+    return blobs
+
+
+def store_render(target: Path, files: Mapping[str, str]) -> None:
+    """Point REF at a tree of `files` (path -> blob id; each blob already written)."""
+    with tempfile.TemporaryDirectory(prefix="scaffold-index-") as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        listing = "".join(f"100644 {oid}\t{path}\n" for path, oid in sorted(files.items()))
+        _checked(_git(target, "update-index", "--add", "--index-info", data=listing.encode(),
+                      env=env), "recording the render")
+        tree = _checked(_git(target, "write-tree", env=env), "recording the render").strip()
+    _checked(_git(target, "update-ref", REF, tree.decode()), "recording the render")
+
+
+def write_blobs(target: Path, blobs: Iterable[bytes]) -> None:
+    """Write each blob into the repository's object database."""
+    for data in blobs:
+        _checked(_git(target, "hash-object", "-w", "--stdin", data=data),
+                 "storing the render")
