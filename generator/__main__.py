@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 from generator.cli import main
 
-main()
+sys.exit(main())
