@@ -16,13 +16,9 @@ text file line by line with `git merge-file`, which writes standard conflict mar
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
-
-from generator.new.gitrepo import GitError
 
 OURS_LABEL = "yours"
 BASE_LABEL = "base"
@@ -124,6 +120,11 @@ def merge_text(base: bytes, ours: bytes, theirs: bytes, *, theirs_label: str) ->
     """
     if any(b"\0" in side for side in (base, ours, theirs)):
         return Merged(ours, ("binary file changed on both sides: yours kept",))
+    import subprocess  # only when merging: write.py imports this module for git_blob_id
+    import tempfile
+
+    from generator.new.gitrepo import GitError
+
     with tempfile.TemporaryDirectory(prefix="scaffold-merge-") as tmp:
         names = []
         for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
