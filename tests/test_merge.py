@@ -223,9 +223,10 @@ def test_json_user_keys_survive_or_are_reported(added: dict[str, object],
     merged = merge_json(_j(SFDX), _j(ours), _j(theirs))
     assert merged is not None
     result = json.loads(merged.data)
-    for key, value in {**changed, **added}.items():
+    edits = {k: v for k, v in changed.items() if v != SFDX[k]} | added
+    for key, value in edits.items():
         reported = any(c.startswith(f"{key}:") for c in merged.conflicts)
         assert result.get(key) == value or reported
     for key, value in template.items():
-        if key not in changed or changed[key] == SFDX[key]:
+        if key not in edits:
             assert result[key] == value

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from generator.errors import ScaffoldError
+from generator.new.answers import ANSWERS_FILE
 
 REF = "refs/scaffold/render"
 
@@ -43,7 +44,8 @@ def _checked(proc: subprocess.CompletedProcess[bytes], what: str) -> bytes:
 
 def check_clean(target: Path, *, allow_dirty: bool) -> None:
     """Refuse a target outside a git work tree, or one with uncommitted changes (tracked or
-    untracked) below it unless `allow_dirty`: an update must be reviewable with `git diff`."""
+    untracked) below it unless `allow_dirty`: an update must be reviewable with `git diff`.
+    scaffold.toml may be edited (that is one way to change an answer): update rewrites it."""
     inside = _git(target, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or inside.stdout.strip() != b"true":
         raise GitError(f"{target}: not in a git repository (scaffold update reads what scaffold "
@@ -52,7 +54,7 @@ def check_clean(target: Path, *, allow_dirty: bool) -> None:
     if allow_dirty:
         return
     status = _checked(_git(target, "status", "--porcelain", "--untracked-files=all", "--",
-                           "."), f"{target}")
+                           ".", f":(exclude){ANSWERS_FILE}"), f"{target}")
     if status.strip():
         count = len(status.splitlines())
         raise GitError(f"{target}: {count} uncommitted change(s) (commit or stash them first, "
