@@ -17,7 +17,7 @@ from tests.conftest import read_tree, run_cli
 
 CLASSES = "force-app/main/default/classes"
 CONFIG = f"{CLASSES}/AcmeIntegrationConfig.cls"
-METHOD = "    public static String userAddedMethod() {\n        return 'mine';\n    }\n"
+METHOD = "  public static String userAddedMethod() {\n    return 'mine';\n  }\n"
 README_LINE = "Our team's own note about this project.\n"
 ALIAS = {"Acme Integration": "0Ho000000000001AAA"}
 
