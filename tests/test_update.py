@@ -296,3 +296,56 @@ def test_manifest_records_version_and_blob_ids(tmp_path: Path) -> None:
     written = {p: d for p, d in read_tree(project).items()
                if not p.startswith(".git/") and p != "scaffold.toml"}
     assert files == {p: git_blob_id(d) for p, d in written.items()}
+
+
+def test_answer_edited_in_scaffold_toml_is_applied_without_a_commit(tmp_path: Path) -> None:
+    project = generate(tmp_path)
+    toml = project / "scaffold.toml"
+    toml.write_text(toml.read_text().replace('contact_email = "admin@example.com"',
+                                             'contact_email = "ops@example.com"'))
+    result = run_cli(["update", str(project)])
+    assert result.exit_code == 0, result.stderr
+    assert "ops@example.com" in (project / "subscriber-eca/eca/main/default/externalClientApps"
+                                 "/Acme_Integration.eca-meta.xml").read_text()
+
+
+def test_manifest_without_blob_ids_merges_as_both_changed(tmp_path: Path) -> None:
+    project = generate(tmp_path)
+    toml = project / "scaffold.toml"
+    head, _, _ = toml.read_text().partition("\n# Every file scaffold wrote")
+    paths = sorted(p for p in read_tree(project) if not p.startswith(".git/")
+                   and p != "scaffold.toml")
+    # The manifest as scaffold wrote it before it recorded ids: a list of paths.
+    toml.write_text(head + "\n[generated]\nfiles = [\n" + "".join(
+        f'    "{p}",\n' for p in paths) + "]\n")
+    commit(project)
+    update = plan_update(project, {"description": "Changed."})
+    notes = dict(update.notes)
+    assert "records no blob id" in notes["package.json"]
+    # Without a base, a difference may be the user's: kept, and a conflict to look at.
+    assert dict(update.conflicts)["package.json"].startswith("description: kept yours")
+    assert "README.md" in dict(update.conflicts)
+    assert "jest.config.js" not in update.writes  # the same on both sides: nothing to do
+
+
+def test_file_of_yours_where_a_new_template_file_goes_is_kept_as_a_conflict(
+        tmp_path: Path) -> None:
+    project = generate(tmp_path)
+    site = project / "force-app/main/default/remoteSiteSettings/" \
+                     "Acme_Integration_My_Domain.remoteSite-meta.xml"
+    site.write_text("<mine/>\n")
+    commit(project)
+    result = run_cli(["update", str(project), "--set", "login_url=https://acme.my.salesforce.com"])
+    assert result.exit_code == 1
+    assert site.read_text() == "<mine/>\n"
+    assert "holds a file scaffold never wrote: yours kept" in result.stderr
+
+
+def test_dry_run_shows_deletions_and_additions(tmp_path: Path) -> None:
+    project = generate(tmp_path)
+    result = run_cli(["update", str(project), "--dry-run", "--set", "app_name=Widget_Sync"])
+    assert result.exit_code == 0, result.stderr
+    assert f"--- a/{CONFIG}\n+++ /dev/null\n" in result.stdout
+    assert f"--- /dev/null\n+++ b/{CLASSES}/WidgetSyncConfig.cls\n" in result.stdout
+    assert "Dry run, nothing written" in result.stderr
+    assert (project / CONFIG).is_file()
