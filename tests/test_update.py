@@ -349,3 +349,19 @@ def test_dry_run_shows_deletions_and_additions(tmp_path: Path) -> None:
     assert f"--- /dev/null\n+++ b/{CLASSES}/WidgetSyncConfig.cls\n" in result.stdout
     assert "Dry run, nothing written" in result.stderr
     assert (project / CONFIG).is_file()
+
+
+def test_clean_merge_that_breaks_xml_is_a_conflict(tmp_path: Path) -> None:
+    project = generate(tmp_path)
+    rel = "force-app/main/default/tabs/Acme_Integration_Setup.tab-meta.xml"
+    text = (project / rel).read_text()
+    assert text.endswith("</CustomTab>\n")
+    (project / rel).write_text(text.removesuffix("</CustomTab>\n"))  # the user broke it
+    commit(project)
+    root = tmp_path / "templates"
+    shutil.copytree(templates_root(), root)
+    tab = root / "force-app/main/default/tabs/_tab_.tab-meta.xml.j2"
+    tab.write_text(tab.read_text().replace("Opens the setup page", "Opens the new setup page"))
+    update = plan_update(project, templates=root)
+    (message,) = (m for path, m in update.conflicts if path == rel)
+    assert "not well-formed XML" in message

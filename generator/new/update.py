@@ -156,7 +156,8 @@ def _change(rel: str, action: Action, sides: Sides, ours: bytes | None, theirs: 
             if sides.base is None else f"base blob {sides.base[:12]} is not in this "
             "repository: merged as changed on both sides")
         merged = merge_file(rel, base, ours, theirs, theirs_label=label)
-        return FileChange(rel, action, ours, merged.data, merged.conflicts, note)
+        conflicts = merged.conflicts or _xml_problem(rel, merged.data)
+        return FileChange(rel, action, ours, merged.data, conflicts, note)
     if action is Action.KEEP_REMOVED:
         return FileChange(rel, action, ours, ours, note=(
             "scaffold no longer writes this file and you changed it (or its -meta.xml pair): "
@@ -171,6 +172,21 @@ def _change(rel: str, action: Action, sides: Sides, ours: bytes | None, theirs: 
             f"{label} now writes this path, which holds a file scaffold never wrote: yours "
             f"kept (compare with `git show {gitrepo.REF}:{rel}` after the update)",))
     return FileChange(rel, action, ours, ours)  # KEEP, UNCHANGED, STAY_DELETED
+
+
+def _xml_problem(rel: str, data: bytes) -> tuple[str, ...]:
+    """A clean line merge of two well-formed XML files can still break the XML: say so."""
+    if not rel.endswith(".xml"):
+        return ()
+    from lxml import etree
+
+    try:
+        etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
+                                               load_dtd=False))
+    except etree.XMLSyntaxError as exc:
+        return (f"merged without overlapping changes, but the result is not well-formed XML "
+                f"({exc}): fix it by hand",)
+    return ()
 
 
 def apply_update(update: Update) -> None:
