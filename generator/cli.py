@@ -245,24 +245,6 @@ def new(
 # --- scaffold update ---------------------------------------------------------------------------
 
 
-def _parse_sets(pairs: list[str]) -> dict[str, str]:
-    """--set KEY=VALUE pairs as answers (KEY as in scaffold.toml; dashes allowed)."""
-    from generator.errors import Problem
-
-    given: dict[str, str] = {}
-    bad: list[Problem] = []
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            bad.append(Problem(f"--set {pair}", "is not KEY=VALUE",
-                               "write it as KEY=VALUE, for example --set api_version=66.0"))
-        else:
-            given[key.strip().replace("-", "_")] = value
-    if bad:
-        raise SpecError(bad)
-    return given
-
-
 @app.command()
 def update(
     directory: Annotated[Path, typer.Argument(
@@ -279,9 +261,9 @@ def update(
 ) -> None:
     """Merge template changes and changed answers into a project, keeping your edits (exit 1:
     conflicts to resolve)."""
-    from generator.new.update import apply_update, plan_update, summary, unified_diff
+    from generator.new.update import apply_update, parse_sets, plan_update, summary, unified_diff
 
-    planned = plan_update(directory, _parse_sets(sets or []), allow_dirty=allow_dirty)
+    planned = plan_update(directory, parse_sets(sets or []), allow_dirty=allow_dirty)
     if dry_run:
         sys.stdout.write(unified_diff(planned))
         sys.stdout.flush()

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from generator.errors import SpecError, TargetError
+from generator.errors import Problem, SpecError, TargetError
 from generator.new import gitrepo
 from generator.new.answers import ANSWERS_FILE, problems, read_answers
 from generator.new.merge import Action, Sides, decide, git_blob_id, merge_file
@@ -81,6 +81,23 @@ def _ours_id(target: Path, rel: str, data: bytes | None) -> str | None:
         return git_blob_id(data)
     path = target / PurePosixPath(rel)
     return _NOT_A_FILE if path.is_symlink() or path.exists() else None
+
+
+def parse_sets(pairs: Iterable[str]) -> dict[str, str]:
+    """`--set KEY=VALUE` pairs as answers (KEY as in scaffold.toml; dashes allowed). The
+    values are checked with the recorded answers, by plan_update."""
+    given: dict[str, str] = {}
+    bad: list[Problem] = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            bad.append(Problem(f"--set {pair}", "is not KEY=VALUE",
+                               "write it as KEY=VALUE, for example --set api_version=66.0"))
+        else:
+            given[key.strip().replace("-", "_")] = value
+    if bad:
+        raise SpecError(bad)
+    return given
 
 
 def _answers(target: Path, overrides: Mapping[str, str]) -> dict[str, str]:
