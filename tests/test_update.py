@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.new import gitrepo
 from generator.new.merge import Action, git_blob_id
@@ -365,3 +367,45 @@ def test_clean_merge_that_breaks_xml_is_a_conflict(tmp_path: Path) -> None:
     update = plan_update(project, templates=root)
     (message,) = (m for path, m in update.conflicts if path == rel)
     assert "not well-formed XML" in message
+
+
+# Property, end to end: random edits to random generated files of a committed project, then an
+# update with changed answers and templates: every line the user added is still in its file
+# (merged, or inside conflict markers), and a file the user edited is never deleted.
+_TEXT = [p for p in read_tree(Path(__file__).resolve().parent.parent / "sample-output")
+         if p != "scaffold.toml" and not p.endswith(".json")]
+
+
+@st.composite
+def _user_edits(draw: st.DrawFn) -> dict[str, list[tuple[int, str]]]:
+    paths = draw(st.lists(st.sampled_from(_TEXT), min_size=1, max_size=4, unique=True))
+    return {p: draw(st.lists(st.tuples(st.integers(0, 400), st.sampled_from(["add", "replace"])),
+                             min_size=1, max_size=3)) for p in paths}
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(edits=_user_edits(), rename=st.booleans())
+def test_no_user_line_is_lost_by_an_update(tmp_path_factory: pytest.TempPathFactory,
+                                           edits: dict[str, list[tuple[int, str]]],
+                                           rename: bool) -> None:
+    tmp = tmp_path_factory.mktemp("prop")
+    project = generate(tmp)
+    added: dict[str, list[str]] = {}
+    for n, (rel, changes) in enumerate(sorted(edits.items())):
+        lines = (project / rel).read_text().splitlines(keepends=True)
+        for k, (at, how) in enumerate(changes):
+            line = f"USER-LINE {n}.{k}\n"
+            at = min(at, len(lines))
+            if how == "replace" and at < len(lines):
+                lines[at] = line
+            else:
+                lines.insert(at, line)
+            added.setdefault(rel, []).append(line)
+        (project / rel).write_text("".join(lines))
+    commit(project)
+    sets = {"app_label": "Widget Sync", **({"app_name": "Widget_Sync"} if rename else {})}
+    apply_update(plan_update(project, sets, templates=changed_templates(tmp)))
+    for rel, lines in added.items():
+        text = (project / rel).read_text()
+        assert all(line in text for line in lines), rel
