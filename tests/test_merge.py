@@ -90,6 +90,14 @@ def test_unknown_base_makes_every_difference_a_conflict() -> None:
     assert b"mine\n" in merged.data and b"theirs\n" in merged.data
 
 
+def test_crlf_checkout_of_lf_files_merges_as_lf_and_stays_crlf() -> None:
+    base = b"a\nb\nc\nd\ne\n"
+    ours = b"a\r\nmine\r\nb\r\nc\r\nd\r\ne\r\n"
+    merged = merge_file("README.md", base, ours, b"a\nb\nc\nd\nE\n", theirs_label=LABEL)
+    assert merged.clean
+    assert merged.data == b"a\r\nmine\r\nb\r\nc\r\nd\r\nE\r\n"
+
+
 def test_binary_both_changed_keeps_yours_as_a_conflict() -> None:
     merged = merge_text(b"\0a", b"\0b", b"\0c", theirs_label=LABEL)
     assert merged.data == b"\0b" and not merged.clean

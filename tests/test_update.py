@@ -409,3 +409,19 @@ def test_no_user_line_is_lost_by_an_update(tmp_path_factory: pytest.TempPathFact
     for rel, lines in added.items():
         text = (project / rel).read_text()
         assert all(line in text for line in lines), rel
+
+
+def test_crlf_checkout_counts_unchanged_files_as_unchanged(tmp_path: Path) -> None:
+    """core.autocrlf=true (Windows): the work tree holds CRLF copies of the LF blobs."""
+    project = generate(tmp_path)
+    git(project, "config", "core.autocrlf", "true")
+    for rel in ("README.md", "package.json", CONFIG):
+        path = project / rel
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    git(project, "add", "--renormalize", ".")  # nothing to commit: the blobs are the same
+    assert git(project, "diff", "--cached", "--name-only") == ""
+    update = plan_update(project, {"description": "Changed."}, allow_dirty=True)
+    actions = {c.path: c.action for c in update.changes}
+    assert actions["package.json"] is actions["README.md"] is Action.REPLACE
+    assert actions[CONFIG] is Action.UNCHANGED
+    assert not update.conflicts

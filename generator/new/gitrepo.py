@@ -84,6 +84,20 @@ def read_blobs(target: Path, ids: Iterable[str]) -> dict[str, bytes]:
     return blobs
 
 
+def hash_files(target: Path, paths: Iterable[str]) -> dict[str, str]:
+    """The blob id git would commit for each file (`git hash-object`, after the repository's
+    clean filters and line-ending conversion, so a CRLF checkout of an LF blob matches it)."""
+    rels = sorted(paths)
+    if not rels:
+        return {}
+    out = _checked(_git(target, "hash-object", "--stdin-paths",
+                        data="".join(f"{rel}\n" for rel in rels).encode()),
+                   "hashing the project's files").decode().split()
+    if len(out) != len(rels):
+        raise GitError(f"{target}: git hash-object returned {len(out)} ids for {len(rels)} files")
+    return dict(zip(rels, out, strict=True))
+
+
 def store_render(target: Path, files: Mapping[str, str]) -> None:
     """Point REF at a tree of `files` (path -> blob id; each blob already written)."""
     with tempfile.TemporaryDirectory(prefix="scaffold-index-") as tmp:

@@ -104,6 +104,11 @@ def merge_file(path: str, base: bytes | None, ours: bytes, theirs: bytes, *,
     """Merge one path both sides changed. `base` None: unknown, so every difference between
     ours and theirs is a conflict. sfdx-project.json and package.json are merged as JSON
     (falling back to lines when one side is not a JSON object); anything else line by line."""
+    if b"\r\n" in ours and b"\r\n" not in theirs and (base is None or b"\r\n" not in base):
+        # A CRLF checkout (core.autocrlf) of LF files: merge as LF, write back as CRLF.
+        lf = merge_file(path, base, ours.replace(b"\r\n", b"\n"), theirs,
+                        theirs_label=theirs_label)
+        return Merged(lf.data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), lf.conflicts)
     if PurePosixPath(path).name in JSON_FILES:
         from generator.new import jsonmerge
 

@@ -76,11 +76,15 @@ def _read(target: Path, rel: str) -> bytes | None:
                           "rerun)") from None
 
 
-def _ours_id(target: Path, rel: str, data: bytes | None) -> str | None:
-    if data is not None:
-        return git_blob_id(data)
-    path = target / PurePosixPath(rel)
-    return _NOT_A_FILE if path.is_symlink() or path.exists() else None
+def _ours_ids(target: Path, ours: Mapping[str, bytes | None]) -> dict[str, str | None]:
+    """Each path's blob id as git would commit it; _NOT_A_FILE for a symlink or directory."""
+    ids: dict[str, str | None] = dict(gitrepo.hash_files(
+        target, (rel for rel, data in ours.items() if data is not None)))
+    for rel, data in ours.items():
+        if data is None:
+            path = target / PurePosixPath(rel)
+            ids[rel] = _NOT_A_FILE if path.is_symlink() or path.exists() else None
+    return ids
 
 
 def parse_sets(pairs: Iterable[str]) -> dict[str, str]:
@@ -139,10 +143,10 @@ def plan_update(target: Path, overrides: Mapping[str, str] | None = None, *,
     toml = rendered.pop(ANSWERS_FILE)
     manifest = read_manifest(target)
     ours = {rel: _read(target, rel) for rel in sorted(set(manifest.files) | set(rendered))}
-    sides = {rel: Sides(rel in manifest.files, manifest.files.get(rel),
-                        _ours_id(target, rel, data),
+    ours_ids = _ours_ids(target, ours)
+    sides = {rel: Sides(rel in manifest.files, manifest.files.get(rel), ours_ids[rel],
                         git_blob_id(rendered[rel]) if rel in rendered else None)
-             for rel, data in ours.items()}
+             for rel in ours}
     actions = _keep_pairs({rel: decide(s) for rel, s in sides.items()})
     for rel, action in actions.items():
         if action.writes and sides[rel].ours == _NOT_A_FILE:
