@@ -425,3 +425,18 @@ def test_crlf_checkout_counts_unchanged_files_as_unchanged(tmp_path: Path) -> No
     assert actions["package.json"] is actions["README.md"] is Action.REPLACE
     assert actions[CONFIG] is Action.UNCHANGED
     assert not update.conflicts
+
+
+def test_two_projects_in_one_repository_keep_their_renders(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    for name in ("one", "two"):
+        assert run_cli(["new", str(repo / name), "--no-interactive"]).exit_code == 0
+    git(repo, "init", "-q")
+    commit(repo)
+    for name in ("one", "two"):
+        assert run_cli(["update", str(repo / name), "--set", f"description={name}."]
+                       ).exit_code == 0
+        commit(repo)
+    for name in ("one", "two"):
+        shown = git(repo / name, "show", f"{gitrepo.REF}:./package.json")
+        assert json.loads(shown)["description"] == f"{name}."

@@ -84,27 +84,48 @@ def read_blobs(target: Path, ids: Iterable[str]) -> dict[str, bytes]:
     return blobs
 
 
+def _prefix(target: Path) -> str:
+    """The project's path inside its repository ("" at the root, else ending in "/")."""
+    return _checked(_git(target, "rev-parse", "--show-prefix"),
+                    "finding the project").decode().strip("\n")
+
+
 def hash_files(target: Path, paths: Iterable[str]) -> dict[str, str]:
     """The blob id git would commit for each file (`git hash-object`, after the repository's
     clean filters and line-ending conversion, so a CRLF checkout of an LF blob matches it)."""
     rels = sorted(paths)
     if not rels:
         return {}
+    prefix = _prefix(target)  # --stdin-paths reads paths from the top of the work tree
     out = _checked(_git(target, "hash-object", "--stdin-paths",
-                        data="".join(f"{rel}\n" for rel in rels).encode()),
+                        data="".join(f"{prefix}{rel}\n" for rel in rels).encode()),
                    "hashing the project's files").decode().split()
     if len(out) != len(rels):
         raise GitError(f"{target}: git hash-object returned {len(out)} ids for {len(rels)} files")
     return dict(zip(rels, out, strict=True))
 
 
+def _other_projects(target: Path, prefix: str) -> list[str]:
+    """Index lines of REF's entries outside this project (another scaffold project in the same
+    repository keeps its render); none when the project is the repository root."""
+    if not prefix or _git(target, "rev-parse", "-q", "--verify", f"{REF}^{{tree}}").returncode:
+        return []
+    listing = _checked(_git(target, "ls-tree", "-r", "-z", "--full-tree", REF),
+                       "reading the previous render").decode()
+    return [f"{entry}\n" for entry in listing.split("\0")
+            if entry and not entry.split("\t", 1)[1].startswith(prefix)]
+
+
 def store_render(target: Path, files: Mapping[str, str]) -> None:
-    """Point REF at a tree of `files` (path -> blob id; each blob already written)."""
+    """Point REF at a tree of `files` (project path -> blob id; each blob already written),
+    placed at the project's path in the repository."""
+    prefix = _prefix(target)
+    lines = _other_projects(target, prefix) + [
+        f"100644 blob {oid}\t{prefix}{path}\n" for path, oid in sorted(files.items())]
     with tempfile.TemporaryDirectory(prefix="scaffold-index-") as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        listing = "".join(f"100644 {oid}\t{path}\n" for path, oid in sorted(files.items()))
-        _checked(_git(target, "update-index", "--add", "--index-info", data=listing.encode(),
-                      env=env), "recording the render")
+        _checked(_git(target, "update-index", "--add", "--index-info",
+                      data="".join(lines).encode(), env=env), "recording the render")
         tree = _checked(_git(target, "write-tree", env=env), "recording the render").strip()
     _checked(_git(target, "update-ref", REF, tree.decode()), "recording the render")
 

@@ -187,11 +187,12 @@ def _change(rel: str, action: Action, sides: Sides, ours: bytes | None, theirs: 
     if action is Action.STAY_DELETED and sides.theirs != sides.base:
         return FileChange(rel, action, None, None, note=(
             f"you deleted this file and {label} changed it: not recreated (see "
-            f"`git show {gitrepo.REF}:{rel}` after the update)"))
+            f"`git show {gitrepo.REF}:./{rel}` in the project after the update)"))
     if action is Action.KEEP_FOREIGN:
         return FileChange(rel, action, ours, ours, conflicts=(
             f"{label} now writes this path, which holds a file scaffold never wrote: yours "
-            f"kept (compare with `git show {gitrepo.REF}:{rel}` after the update)",))
+            f"kept (compare with `git show {gitrepo.REF}:./{rel}` in the project after the "
+            "update)",))
     return FileChange(rel, action, ours, ours)  # KEEP, UNCHANGED, STAY_DELETED
 
 
