@@ -259,8 +259,10 @@ def update(
         help="Update even with uncommitted changes in the project.")] = False,
     debug: _Debug = False,
 ) -> None:
-    """Merge template changes and changed answers into a project, keeping your edits (exit 1:
-    conflicts to resolve)."""
+    """Merge template changes and changed answers into a project, keeping your edits.
+
+    Exit 1: conflicts to resolve (listed at the end).
+    Exit 2: a bad answer, no git repository or uncommitted changes (nothing written)."""
     from generator.new.update import apply_update, parse_sets, plan_update, summary, unified_diff
 
     planned = plan_update(directory, parse_sets(sets or []), allow_dirty=allow_dirty)
