@@ -156,6 +156,14 @@ def test_json_user_bytes_kept_when_the_result_is_theirs_unchanged() -> None:
     assert merged is not None and merged.data == ours
 
 
+def test_json_merge_keeps_the_projects_indent() -> None:
+    ours = (json.dumps({**SFDX, "x": 1}, indent=4) + "\n").encode()
+    merged = merge_json(_j(SFDX), ours, _j({**SFDX, "sourceApiVersion": "67.0"}))
+    assert merged is not None and merged.clean
+    assert merged.data == (json.dumps({**SFDX, "sourceApiVersion": "67.0", "x": 1},
+                                      indent=4) + "\n").encode()
+
+
 def test_json_file_that_does_not_parse_is_merged_as_lines() -> None:
     base = _j(SFDX)
     ours = base.replace(b'"name"', b'"name" oops', 1)

@@ -14,18 +14,21 @@ line merge would conflict on every update. Per key, with base / ours (the projec
   ...`) for the user to resolve by hand.
 
 Key order is the project's; a key only the new render has goes after the key it follows there.
-The result is written as the templates write JSON: 2-space indent, UTF-8, final newline. When
-the result equals one side exactly, that side's bytes are returned unchanged.
+The result is written as the templates write JSON (UTF-8, final newline) with the project
+file's indent unit (2 spaces in what scaffold writes). When the result equals one side exactly,
+that side's bytes are returned unchanged.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Final
 
 from generator.new.merge import Merged
 
 _MISSING: Final = object()
+_INDENT = re.compile(rb"\n([ \t]+)[^ \t\r\n]")
 _Json = object  # any value json.loads returns
 
 
@@ -37,9 +40,16 @@ def _load(data: bytes) -> dict[str, _Json] | None:
     return value if isinstance(value, dict) else None
 
 
-def dump(value: _Json) -> bytes:
-    """JSON as the templates write it: 2-space indent, non-ASCII kept, final newline."""
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+def dump(value: _Json, indent: str = "  ") -> bytes:
+    """JSON as the templates write it: 2-space indent (or `indent`), non-ASCII kept, final
+    newline."""
+    return (json.dumps(value, indent=indent, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _indent(data: bytes) -> str:
+    """The indent unit of a JSON file (its first indented line), else 2 spaces."""
+    match = _INDENT.search(data)
+    return match.group(1).decode() if match else "  "
 
 
 def merge_json(base: bytes | None, ours: bytes, theirs: bytes) -> Merged | None:
@@ -56,7 +66,7 @@ def merge_json(base: bytes | None, ours: bytes, theirs: bytes) -> Merged | None:
     elif result == t and not conflicts:
         data = theirs
     else:
-        data = dump(result)
+        data = dump(result, _indent(ours))
     return Merged(data, tuple(conflicts))
 
 
