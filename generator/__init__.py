@@ -1,15 +1,10 @@
-"""scaffold: bring-your-own-credentials JWT bearer projects for Salesforce, and a key linter."""
+"""scaffold: bring-your-own-credentials JWT bearer projects for Salesforce, and a key linter.
+
+`__version__` is declared here once; pyproject.toml reads it (hatch `[tool.hatch.version]`).
+A constant rather than a package-metadata lookup: scaffold.toml records it on every `new`, and
+importing importlib.metadata would cost `new` tens of milliseconds.
+"""
 
 from __future__ import annotations
 
-
-def __getattr__(name: str) -> str:
-    """`__version__`, looked up only when asked for (importlib.metadata costs start-up time)."""
-    if name != "__version__":
-        raise AttributeError(f"module 'generator' has no attribute {name!r}")
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("scaffold-sf")
-    except PackageNotFoundError:  # pragma: no cover - a source tree without install
-        return "0.0.0"
+__version__ = "0.1.0"

@@ -162,8 +162,8 @@ def _existing_answers(target: Path | None, answers_file: Path | None, force: boo
         return {}
     existing = answer_rules.read_answers(target / ANSWERS_FILE)
     _say(f"warning: reusing the answers in {target / ANSWERS_FILE}. --force overwrites every "
-         "generated file, including your edits to them: commit first and review the diff "
-         "(a coming scaffold update (keeps your edits) will merge instead)")
+         "generated file, including your edits to them; `scaffold update` merges instead and "
+         f"keeps your edits (scaffold update {target} --set KEY=VALUE)")
     return existing
 
 
@@ -240,6 +240,41 @@ def new(
         _say(f"Created {target} ({len(files)} files). Next: read {target}/README.md and "
              f"{target}/docs/SUBSCRIBER-SETUP.md")
     _warnings(spec, no_terminal and answers is None and len(collected) < len(ANSWERS))
+
+
+# --- scaffold update ---------------------------------------------------------------------------
+
+
+@app.command()
+def update(
+    directory: Annotated[Path, typer.Argument(
+        help="The project to update (it holds scaffold.toml).",
+        show_default="the current directory")] = Path(),
+    sets: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="KEY=VALUE", show_default=False,
+        help="Change an answer (repeatable); KEY as in scaffold.toml.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        help="Print the diff and the conflicts; write nothing.")] = False,
+    allow_dirty: Annotated[bool, typer.Option(
+        help="Update even with uncommitted changes in the project.")] = False,
+    debug: _Debug = False,
+) -> None:
+    """Merge template changes and changed answers into a project, keeping your edits.
+
+    Exit 1: conflicts to resolve (listed at the end).
+    Exit 2: a bad answer, no git repository or uncommitted changes (nothing written)."""
+    from generator.new.update import apply_update, parse_sets, plan_update, summary, unified_diff
+
+    planned = plan_update(directory, parse_sets(sets or []), allow_dirty=allow_dirty)
+    if dry_run:
+        sys.stdout.write(unified_diff(planned))
+        sys.stdout.flush()
+    else:
+        apply_update(planned)
+    for line in summary(planned, dry_run=dry_run):
+        _say(line)
+    if planned.conflicts:
+        raise typer.Exit(1)
 
 
 # --- scaffold lint -----------------------------------------------------------------------------

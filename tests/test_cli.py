@@ -507,7 +507,8 @@ def test_force_without_answers_reuses_the_projects_scaffold_toml(cli, tmp_path, 
     assert result.exit_code == 0, result.stderr
     assert read_tree(target) == expected_files(app_label="Widget Sync", namespace="wsync")
     text = " ".join(result.stderr.split())
-    assert "--force overwrites" in text and "scaffold update (keeps your edits)" in text
+    assert "--force overwrites" in text
+    assert "`scaffold update` merges instead and keeps your edits" in text
 
 
 def test_force_without_answers_offers_the_projects_answers_as_prompt_defaults(cli, tmp_path):

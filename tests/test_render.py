@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from generator import __version__
 from generator.errors import SpecError, TargetError, TemplateBug
 from generator.new import naming
 from generator.new import render as render_mod
 from generator.new.answers import ANSWERS_FILE
+from generator.new.merge import git_blob_id
 from generator.new.render import PlannedFile, plan, render, templates_root
 from generator.new.spec import build_spec
 from generator.new.write import previously_generated, write_tree
@@ -170,7 +172,9 @@ def test_scaffold_toml_records_answers_and_generated_files():
     data = tomllib.loads(files[ANSWERS_FILE].decode())
     assert build_spec(data["scaffold"] | {"oauth_scopes": ", ".join(
         data["scaffold"]["oauth_scopes"])}) == spec
-    assert data["generated"]["files"] == sorted(set(files) - {ANSWERS_FILE})
+    assert data["generated"]["files"] == {path: git_blob_id(blob) for path, blob in files.items()
+                                          if path != ANSWERS_FILE}
+    assert data["generated"]["scaffold_version"] == __version__
 
 
 # --- escaping ----------------------------------------------------------------------------

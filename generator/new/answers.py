@@ -317,8 +317,8 @@ def read_answers(path: Path) -> dict[str, str]:
 def format_answers(normalized: Mapping[str, str]) -> str:
     """The [scaffold] table of scaffold.toml: the answers that regenerate a project."""
     lines = [
-        "# Answers used by `scaffold new`. Regenerate the project with:",
-        "#   scaffold new . --answers scaffold.toml --force",
+        "# Answers used by `scaffold new`. To change one, edit it here (or pass --set KEY=VALUE)",
+        "# and run `scaffold update .`: it re-renders and merges, keeping your edits.",
         "[scaffold]",
     ]
     for answer in ANSWERS:

@@ -22,6 +22,7 @@ from pathlib import Path
 import jinja2
 from lxml import etree
 
+from generator import __version__
 from generator.errors import TemplateBug
 from generator.new import naming
 from generator.new.answers import ANSWERS_FILE, format_answers
@@ -223,12 +224,14 @@ def _check_xml(path: str, data: bytes) -> None:
         raise TemplateBug(f"template rendered invalid XML for {path}: {exc}") from None
 
 
-def render(spec: ProjectSpec, planned: Iterable[PlannedFile] | None = None) -> dict[str, bytes]:
+def render(spec: ProjectSpec, planned: Iterable[PlannedFile] | None = None, *,
+           templates: Path | None = None) -> dict[str, bytes]:
     """Render every planned file into memory: output path -> bytes (LF endings).
 
     Every `.xml` output is parsed before anything is returned; invalid XML is a TemplateBug.
+    `templates` renders from another templates directory (default: templates_root()).
     """
-    root = templates_root()
+    root = templates if templates is not None else templates_root()
     env = _environment(root)
     base = context(spec)
     files: dict[str, bytes] = {}
@@ -244,6 +247,6 @@ def render(spec: ProjectSpec, planned: Iterable[PlannedFile] | None = None) -> d
         if item.output.endswith(".xml"):
             _check_xml(item.output, data)
         files[item.output] = data
-    toml = format_answers(spec.answers()) + format_manifest(files)
+    toml = format_answers(spec.answers()) + format_manifest(files, __version__)
     files[ANSWERS_FILE] = toml.encode("utf-8")
     return dict(sorted(files.items()))

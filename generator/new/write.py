@@ -1,31 +1,48 @@
-"""Write a rendered project: atomic write_tree() and the manifest of generated files.
+"""Write a rendered project: atomic write_tree() and replace_files(), and the manifest.
 
-scaffold.toml records the answers and, under [generated], every file scaffold wrote, so that
-`scaffold new DIR --answers DIR/scaffold.toml --force` can delete the files a new run no longer
-writes (and only those).
+scaffold.toml records the answers and, under [generated], the scaffold version and every file
+scaffold wrote with the git blob id of its bytes, so that `scaffold update` can read each base
+back from the project's repository, and `scaffold new DIR --answers DIR/scaffold.toml --force`
+can delete the files a new run no longer writes (and only those).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from generator.errors import TargetError
 from generator.new.answers import ANSWERS_FILE
+from generator.new.merge import git_blob_id
 
 MANIFEST_TABLE = "generated"
+_BLOB_ID = re.compile(r"[0-9a-f]{40}")
 
 
-def format_manifest(paths: Iterable[str]) -> str:
-    """The [generated] table of scaffold.toml: every other file of the project."""
-    lines = ["", "# Every file scaffold wrote. `scaffold new --force` deletes the ones a new run",
-             "# no longer writes, and never touches any other file.", f"[{MANIFEST_TABLE}]",
-             "files = ["]
-    lines += [f"    {json.dumps(path)}," for path in sorted(paths)]
-    return "\n".join([*lines, "]"]) + "\n"
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The [generated] table as read back: who wrote the project, and path -> blob id (None
+    when not recorded, as in manifests written before scaffold 0.1.0 recorded ids)."""
+
+    version: str | None
+    files: dict[str, str | None]
+
+
+def format_manifest(files: Mapping[str, bytes], version: str) -> str:
+    """The [generated] table of scaffold.toml: the scaffold version and every other file of
+    the project with the git blob id of its bytes."""
+    lines = ["", "# Every file scaffold wrote and the git blob id of its bytes: `scaffold update`",
+             "# reads each back from this repository to merge your edits with a new render, and",
+             "# `scaffold new --force` deletes the ones a new run no longer writes.",
+             f"[{MANIFEST_TABLE}]", f"scaffold_version = {json.dumps(version)}", "",
+             f"[{MANIFEST_TABLE}.files]"]
+    lines += [f"{json.dumps(path)} = \"{git_blob_id(files[path])}\"" for path in sorted(files)]
+    return "\n".join(lines) + "\n"
 
 
 def _safe_relative(rel: object) -> PurePosixPath | None:
@@ -38,22 +55,34 @@ def _safe_relative(rel: object) -> PurePosixPath | None:
     return path
 
 
-def previously_generated(target: Path) -> frozenset[str]:
-    """Paths listed in target/scaffold.toml's [generated] table; empty when there is none.
+def read_manifest(target: Path) -> Manifest:
+    """target/scaffold.toml's [generated] table; empty when there is none.
 
-    A missing, unreadable or hand-broken manifest means "delete nothing".
+    A missing, unreadable or hand-broken manifest means "nothing was generated": delete
+    nothing. Unsafe paths (absolute, `..`) and malformed ids are dropped.
     """
-    import tomllib  # only when overwriting an existing project
+    import tomllib  # only when overwriting or updating an existing project
 
     try:
         data = tomllib.loads((target / ANSWERS_FILE).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return frozenset()
+        return Manifest(None, {})
     table = data.get(MANIFEST_TABLE)
-    listed = table.get("files") if isinstance(table, dict) else None
-    if not isinstance(listed, list):
-        return frozenset()
-    return frozenset(str(p) for rel in listed if (p := _safe_relative(rel)) is not None)
+    if not isinstance(table, dict):
+        return Manifest(None, {})
+    version = table.get("scaffold_version")
+    listed = table.get("files")
+    pairs: Iterable[tuple[object, object]] = (
+        listed.items() if isinstance(listed, dict)
+        else ((rel, None) for rel in listed) if isinstance(listed, list) else ())
+    files = {str(p): oid if isinstance(oid, str) and _BLOB_ID.fullmatch(oid) else None
+             for rel, oid in pairs if (p := _safe_relative(rel)) is not None}
+    return Manifest(version if isinstance(version, str) else None, dict(sorted(files.items())))
+
+
+def previously_generated(target: Path) -> frozenset[str]:
+    """Paths listed in target/scaffold.toml's [generated] table; empty when there is none."""
+    return frozenset(read_manifest(target).files)
 
 
 def _remove_stale(target: Path, stale: Iterable[str]) -> None:
@@ -113,6 +142,24 @@ def _stage(parent: Path, name: str) -> Path:
         raise TargetError(f"{parent}: cannot create the project here ({exc.strerror})") from None
 
 
+def _write_staged(root: Path, files: Mapping[str, bytes]) -> None:
+    root.mkdir()
+    for rel, data in files.items():
+        dest = root / PurePosixPath(rel)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+
+
+def _move_into(target: Path, root: Path, files: Iterable[str], stale: Iterable[str]) -> None:
+    """Move each staged file over its place in `target` (one atomic replace each), then delete
+    the stale generated files."""
+    for rel in files:
+        dest = target / PurePosixPath(rel)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        (root / PurePosixPath(rel)).replace(dest)
+    _remove_stale(target, stale)
+
+
 def write_tree(target: Path, files: Mapping[str, bytes], *, force: bool = False) -> None:
     """Write `files` below `target` all-or-nothing.
 
@@ -130,23 +177,33 @@ def write_tree(target: Path, files: Mapping[str, bytes], *, force: bool = False)
     staging = _stage(resolved.parent, resolved.name)
     try:
         root = staging / "project"
-        root.mkdir()
-        for rel, data in files.items():
-            dest = root / PurePosixPath(rel)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(data)
+        _write_staged(root, files)
         if not overwrite:
             if target.exists():
                 target.rmdir()
             root.rename(target)
             return
-        stale = previously_generated(target) - set(files)
-        for rel in files:
-            dest = target / PurePosixPath(rel)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            (root / PurePosixPath(rel)).replace(dest)
-        _remove_stale(target, stale)
+        _move_into(target, root, files, previously_generated(target) - set(files))
     except OSError as exc:
         raise TargetError(f"{target}: cannot write the project ({exc})") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def replace_files(target: Path, files: Mapping[str, bytes], delete: Iterable[str] = ()) -> None:
+    """Update an existing project as `write_tree` overwrites one (staged beside it, then one
+    atomic replace per file), then delete the generated files in `delete` (`scaffold update`
+    has decided them one by one)."""
+    if not files and not delete:
+        return
+    _check_blocked(target, files)
+    resolved = target.resolve()
+    staging = _stage(resolved.parent, resolved.name)
+    try:
+        root = staging / "project"
+        _write_staged(root, files)
+        _move_into(target, root, files, delete)
+    except OSError as exc:
+        raise TargetError(f"{target}: cannot update the project ({exc})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
