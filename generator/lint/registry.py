@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from generator.lint import container, encoded, jwk, pem, sfdx
+from generator.lint import container, credentials, encoded, jwk, pem, sfdx
 from generator.lint.base import Detector
 from generator.lint.finding import Rule
 
-DETECTORS: tuple[Detector, ...] = (pem, encoded, container, jwk, sfdx)
+DETECTORS: tuple[Detector, ...] = (pem, encoded, container, jwk, sfdx, credentials)
 
 
 def all_rules() -> tuple[Rule, ...]:
