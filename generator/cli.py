@@ -179,7 +179,7 @@ def lint(
     from generator.errors import LintUsageError
     from generator.lint.engine import scan
     from generator.lint.project import find_root
-    from generator.report import REPORTERS
+    from generator.lint.report import REPORTERS
 
     if fmt not in REPORTERS:
         raise LintUsageError(f"--format {fmt!r}: choose one of {', '.join(REPORTERS)}")
@@ -190,7 +190,7 @@ def lint(
         _console(True).print(note, markup=False)
     REPORTERS[fmt](result, sys.stdout)
     sys.stdout.flush()
-    if result.unreadable:
+    if result.incomplete:  # unreadable input or a failed detector: never a pass
         raise typer.Exit(2)
     if result.findings:
         raise typer.Exit(1)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.lint import engine, registry
+from generator.lint import registry
 from tests import keygen
 from tests.conftest import make_tree
-from tests.lint.conftest import FAKE_DETECTOR, deny_open
+from tests.lint.conftest import FAKE_REGISTRY, RAISING_DETECTOR, deny_open, use_registry
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -42,8 +42,7 @@ def in_dir(monkeypatch, tmp_path):
 
 @pytest.fixture
 def fake(monkeypatch):
-    monkeypatch.setattr(registry, "DETECTORS", (FAKE_DETECTOR,))
-    monkeypatch.setattr(engine, "_RULES", None)
+    use_registry(monkeypatch, FAKE_REGISTRY)
 
 
 # --- exit codes -----------------------------------------------------------------------------
@@ -81,6 +80,42 @@ def test_exit_2_when_a_file_cannot_be_read_even_with_findings(cli, in_dir, fake,
     assert result.exit_code == 2
     doc = json.loads(result.stdout)
     assert [f["rule_id"] for f in doc["findings"]] == ["fake-key", "unreadable-file"]
+
+
+def test_a_raising_detector_exits_2_through_the_real_cli(tmp_path):
+    """Fail closed: a detector bug is a detector-error finding and exit 2, never a clean 0.
+    The real entry point (generator.cli.main) in its own process, with one buggy detector
+    added to the real registry; the finding names detector and exception type, no content."""
+    make_tree(tmp_path, {"boom.txt": b"BOOM and more text", "ok.txt": b"fine"})
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "from generator.lint import registry\n"
+        "from tests.lint.conftest import RAISING_DETECTOR\n"
+        "registry.DEFAULT = registry.build((*registry.DETECTORS, RAISING_DETECTOR))\n"
+        "from generator.cli import main\n"
+        "main(['lint', '--format', 'json'])\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+    assert [(f["rule_id"], f["path"], f["line"]) for f in findings] == [
+        ("detector-error", "boom.txt", 0)]
+    assert findings[0]["message"] == "detector boom raised ValueError; file not fully checked"
+    assert "deliberate" not in proc.stdout + proc.stderr
+    assert "BOOM" not in proc.stdout + proc.stderr
+
+
+def test_a_detector_raising_in_a_pool_worker_exits_2(cli, in_dir, monkeypatch):
+    files = {f"src/f{i:03}.txt": b"plain" for i in range(300)}  # enough for the process pool
+    make_tree(in_dir, {**files, "src/f150.txt": b"BOOM"})
+    use_registry(monkeypatch, registry.build((*registry.DETECTORS, RAISING_DETECTOR)))
+    result = cli(["lint", "--format", "json"])
+    assert result.exit_code == 2, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    assert [(f["rule_id"], f["path"]) for f in doc["findings"]] == [
+        ("detector-error", "src/f150.txt")]
+    assert doc["summary"]["files_scanned"] == 300
 
 
 @pytest.mark.parametrize(("args", "files", "message"), [

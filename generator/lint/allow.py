@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from generator.errors import LintUsageError
 from generator.lint.finding import Finding
 from generator.lint.project import matches_glob
+from generator.lint.result import Suppressed
 
 CONFIG_FILE = ".scaffold-lint.toml"
 MARKER = b"scaffold-lint:"
@@ -40,16 +41,6 @@ _MAX_LINE = 4096  # look at most this far around the hit for a marker
 
 
 @dataclass(frozen=True, slots=True)
-class Suppressed:
-    """A finding that an allow marker or entry hides; reporters still list it."""
-
-    finding: Finding
-    source: str  # "inline" or "config"
-    reason: str
-    where: str  # "path:line" of the marker, or ".scaffold-lint.toml allow[N]"
-
-
-@dataclass(frozen=True, slots=True)
 class AllowEntry:
     path: str
     rules: tuple[str, ...]
@@ -62,8 +53,8 @@ class AllowEntry:
             return False
         if self.fingerprints and finding.fingerprint not in self.fingerprints:
             return False
-        outer = finding.path.split("!", 1)[0]
-        return matches_glob(self.path, outer) or matches_glob(self.path, finding.path)
+        return (matches_glob(self.path, finding.location.file)
+                or matches_glob(self.path, finding.path))
 
 
 def clean_reason(raw: bytes) -> str:

@@ -24,22 +24,21 @@ _CHUNK = MIB
 # legitimately compresses 1000:1, a bomb needs volume to hurt.
 _RATIO_FLOOR = MIB
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        id="archive-unreadable",
-        summary="Archive or archive member that could not be read (encrypted, corrupt, truncated)",
-        why="A key inside an unreadable archive cannot be ruled out; it still ships.",
-        fix="Repair or unencrypt the archive, or remove it if it is not needed.",
-        severity=Severity.WARNING,
-    ),
-    Rule(
-        id="archive-limit",
-        summary="Archive over the size, ratio or member-count limits (possible zip bomb)",
-        why="Members past the limit were not scanned, so a key there cannot be ruled out.",
-        fix="Keep archives small, or unpack them into the repository so each file is scanned.",
-        severity=Severity.WARNING,
-    ),
+UNREADABLE = Rule(
+    id="archive-unreadable",
+    summary="Archive or archive member that could not be read (encrypted, corrupt, truncated)",
+    why="A key inside an unreadable archive cannot be ruled out; it still ships.",
+    fix="Repair or unencrypt the archive, or remove it if it is not needed.",
+    severity=Severity.WARNING,
 )
+LIMIT = Rule(
+    id="archive-limit",
+    summary="Archive over the size, ratio or member-count limits (possible zip bomb)",
+    why="Members past the limit were not scanned, so a key there cannot be ruled out.",
+    fix="Keep archives small, or unpack them into the repository so each file is scanned.",
+    severity=Severity.WARNING,
+)
+RULES: tuple[Rule, ...] = (UNREADABLE, LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +58,7 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class ArchiveProblem:
-    rule_id: str  # "archive-unreadable" | "archive-limit"
+    rule: Rule  # UNREADABLE or LIMIT
     name: str  # member name, "" for the archive as a whole
     message: str
 
@@ -107,7 +106,7 @@ def members(data: bytes, limits: Limits) -> Iterator[Member | ArchiveProblem]:
         elif _is_tar(data):
             yield from _tar(data, limits)
     except Exception as exc:  # noqa: BLE001 - arbitrary bytes: never raise
-        yield ArchiveProblem("archive-unreadable", "", f"archive could not be read ({_why(exc)})")
+        yield ArchiveProblem(UNREADABLE, "", f"archive could not be read ({_why(exc)})")
 
 
 def _why(exc: BaseException) -> str:
@@ -124,8 +123,7 @@ class _Budget:
         self.count += 1
         if self.count > self.limits.max_members:
             return ArchiveProblem(
-                "archive-limit", name, f"more than {self.limits.max_members} members; rest not read"
-            )
+                LIMIT, name, f"more than {self.limits.max_members} members; rest not read")
         return None
 
     def read(self, chunks: Iterator[bytes], packed: int) -> bytes:
@@ -161,7 +159,7 @@ def _zip(data: bytes, limits: Limits) -> Iterator[Member | ArchiveProblem]:
         infos = zf.infolist()
     except Exception as exc:  # noqa: BLE001
         yield ArchiveProblem(
-            "archive-unreadable",
+            UNREADABLE,
             "",
             f"zip directory unreadable ({_why(exc)}); salvaged what I could",
         )
@@ -176,28 +174,26 @@ def _zip(data: bytes, limits: Limits) -> Iterator[Member | ArchiveProblem]:
             yield problem
             return
         if info.flag_bits & 0x1:
-            yield ArchiveProblem("archive-unreadable", name, "encrypted zip member, not scanned")
+            yield ArchiveProblem(UNREADABLE, name, "encrypted zip member, not scanned")
             continue
         if info.file_size > limits.max_member_bytes:
-            yield ArchiveProblem(
-                "archive-limit", name, f"declared size {info.file_size} over limit"
-            )
+            yield ArchiveProblem(LIMIT, name, f"declared size {info.file_size} over limit")
             continue
         if info.file_size > _RATIO_FLOOR and info.file_size > limits.max_ratio * max(
             info.compress_size, 1
         ):
-            yield ArchiveProblem("archive-limit", name, "declared compression ratio over limit")
+            yield ArchiveProblem(LIMIT, name, "declared compression ratio over limit")
             continue
         try:
             with zf.open(info) as fh:
                 blob = budget.read(_chunks(fh), info.compress_size)
         except _Limit as exc:
-            yield ArchiveProblem("archive-limit", name, str(exc))
+            yield ArchiveProblem(LIMIT, name, str(exc))
             if exc.fatal:
                 return
             continue
         except Exception as exc:  # noqa: BLE001
-            yield ArchiveProblem("archive-unreadable", name, f"member unreadable ({_why(exc)})")
+            yield ArchiveProblem(UNREADABLE, name, f"member unreadable ({_why(exc)})")
             continue
         yield Member(name, blob)
 
@@ -220,12 +216,12 @@ def _zip_salvage(data: bytes, limits: Limits) -> Iterator[Member | ArchiveProble
             yield problem
             return
         if flags & 0x1 or method not in (0, 8):
-            yield ArchiveProblem("archive-unreadable", name, "encrypted or unsupported member")
+            yield ArchiveProblem(UNREADABLE, name, "encrypted or unsupported member")
             continue
         try:
             blob = budget.read(_inflate(body, -15, method == 8), len(body))
         except _Limit as exc:
-            yield ArchiveProblem("archive-limit", name, str(exc))
+            yield ArchiveProblem(LIMIT, name, str(exc))
             if exc.fatal:
                 return
             continue
@@ -280,10 +276,10 @@ def _gzip(data: bytes, limits: Limits) -> Iterator[Member | ArchiveProblem]:
     try:
         blob = _Budget(limits).read(_inflate(data, 31, done=done), len(data))
     except _Limit as exc:
-        yield ArchiveProblem("archive-limit", name, str(exc))
+        yield ArchiveProblem(LIMIT, name, str(exc))
         return
     if not done:
-        yield ArchiveProblem("archive-unreadable", name, "gzip stream corrupt or truncated")
+        yield ArchiveProblem(UNREADABLE, name, "gzip stream corrupt or truncated")
     yield Member(name, blob)
 
 
@@ -294,14 +290,14 @@ def _tar(data: bytes, limits: Limits) -> Iterator[Member | ArchiveProblem]:
     try:
         tf = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115
     except Exception as exc:  # noqa: BLE001
-        yield ArchiveProblem("archive-unreadable", "", f"tar unreadable ({_why(exc)})")
+        yield ArchiveProblem(UNREADABLE, "", f"tar unreadable ({_why(exc)})")
         return
     with tf:
         while True:
             try:
                 info = tf.next()
             except Exception as exc:  # noqa: BLE001
-                yield ArchiveProblem("archive-unreadable", "", f"tar corrupt ({_why(exc)})")
+                yield ArchiveProblem(UNREADABLE, "", f"tar corrupt ({_why(exc)})")
                 return
             if info is None:
                 return
@@ -311,8 +307,7 @@ def _tar(data: bytes, limits: Limits) -> Iterator[Member | ArchiveProblem]:
                 yield problem
                 return
             if info.size > limits.max_member_bytes:
-                yield ArchiveProblem(
-                    "archive-limit", info.name, f"declared size {info.size} over limit"
+                yield ArchiveProblem(LIMIT, info.name, f"declared size {info.size} over limit"
                 )
                 continue
             try:
@@ -321,15 +316,14 @@ def _tar(data: bytes, limits: Limits) -> Iterator[Member | ArchiveProblem]:
                     continue
                 blob = budget.read(_chunks(fh), info.size)
             except _Limit as exc:
-                yield ArchiveProblem("archive-limit", info.name, str(exc))
+                yield ArchiveProblem(LIMIT, info.name, str(exc))
                 if exc.fatal:
                     return
                 continue
             except Exception as exc:  # noqa: BLE001
-                yield ArchiveProblem(
-                    "archive-unreadable", info.name, f"member unreadable ({_why(exc)})"
+                yield ArchiveProblem(UNREADABLE, info.name, f"member unreadable ({_why(exc)})"
                 )
                 continue
             if len(blob) < info.size:
-                yield ArchiveProblem("archive-unreadable", info.name, "tar member truncated")
+                yield ArchiveProblem(UNREADABLE, info.name, "tar member truncated")
             yield Member(info.name, blob)

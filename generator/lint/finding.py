@@ -1,4 +1,5 @@
-"""What detectors return (Hit) and what the engine reports (Finding). Never key bytes."""
+"""What detectors return (Hit), where it was found (Location) and what the engine reports
+(Finding). Never key bytes."""
 
 from __future__ import annotations
 
@@ -23,6 +24,34 @@ class Rule:
     severity: Severity = Severity.ERROR
 
 
+MEMBER_SEP = "!"  # "a.zip!inner/key.pem": the one place the archive-member syntax is spelled
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A file relative to the scan root, and the member path inside it when the blob is an
+    archive member (nested archives: "b.jar!c.pem"). `display` is what every report prints."""
+
+    file: str  # POSIX path relative to the scan root (or absolute, outside it)
+    member: str = ""  # "" for the file itself
+
+    @property
+    def display(self) -> str:
+        return f"{self.file}{MEMBER_SEP}{self.member}" if self.member else self.file
+
+    def inside(self, name: str) -> Location:
+        """The location of archive member `name` of this blob."""
+        if not name:
+            return self
+        return Location(self.file, f"{self.member}{MEMBER_SEP}{name}" if self.member else name)
+
+    @classmethod
+    def parse(cls, text: str) -> Location:
+        """The inverse of `display` (for tests and tools that hold the printed form)."""
+        file, _, member = text.partition(MEMBER_SEP)
+        return cls(file, member)
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One detection inside one blob of bytes, as a detector returns it.
@@ -45,7 +74,7 @@ class Finding:
     """A Hit placed in the tree: what reporters print."""
 
     rule_id: str
-    path: str  # POSIX path relative to the scan root; archive members as "a.zip!inner/key.pem"
+    location: Location
     line: int  # 1-based; 0 when the finding is about the whole file
     message: str
     key_type: str | None
@@ -53,6 +82,11 @@ class Finding:
     detail: str
     severity: Severity
     in_package: bool  # the file lies in a package directory (ships in the package)
+
+    @property
+    def path(self) -> str:
+        """The location as reports print it ("a.zip!inner/key.pem" for archive members)."""
+        return self.location.display
 
 
 def fingerprint(material: bytes) -> str:

@@ -14,7 +14,7 @@ with defaults, so `KeyInfo(kind, fingerprint, encrypted)` and `classify_der(der)
 - `classify_openssh(blob)`, `classify_pgp(blob)`, `classify_secsh(blob)`: the binary payloads of
   `openssh-key-v1`, OpenPGP secret-key packets (tag 5/7) and ssh.com SECSH (magic 3f6ff9eb).
 - `ssh_public_info(blob) -> (key_type, fingerprint)` for an SSH wire-format public key blob.
-- `encode_oid(dotted) -> bytes`: DER content octets of an OID (also container.py's bag OIDs).
+- `CURVES`: the one table of elliptic curves (OID, SSH, OpenSSL and JWK names, scalar size).
 
 Nothing here keeps or returns key bytes: `KeyInfo` holds descriptions and a fingerprint only.
 """
@@ -25,6 +25,14 @@ import base64
 import struct
 from dataclasses import dataclass
 
+from generator.lint.asn1 import (
+    DerItem,
+    der_children,
+    der_item,
+    encode_oid,
+    int_bits,
+    int_value,
+)
 from generator.lint.finding import fingerprint
 
 # `cryptography` is imported inside the two functions that refine a fingerprint: only files
@@ -53,103 +61,61 @@ class KeyInfo:
         return f"{self.kind} ({', '.join(flags)})" if flags else self.kind
 
 
-def encode_oid(dotted: str) -> bytes:
-    """DER content octets of an OBJECT IDENTIFIER."""
-    parts = [int(p) for p in dotted.split(".")]
-    out = bytearray([40 * parts[0] + parts[1]])
-    for n in parts[2:]:
-        chunk = [n & 0x7F]
-        while n > 0x7F:
-            n >>= 7
-            chunk.append(0x80 | (n & 0x7F))
-        out.extend(reversed(chunk))
-    return bytes(out)
-
-
 _KEY_OIDS = {encode_oid(k): v for k, v in {
     "1.2.840.113549.1.1.1": "RSA", "1.2.840.113549.1.1.10": "RSA-PSS",
     "1.2.840.10045.2.1": "EC", "1.2.840.10040.4.1": "DSA", "1.3.101.112": "Ed25519",
     "1.3.101.113": "Ed448", "1.3.101.110": "X25519", "1.3.101.111": "X448",
     "1.2.840.113549.1.3.1": "DH", "1.2.840.10046.2.1": "DH", "1.2.156.10197.1.301": "SM2",
 }.items()}
-_CURVES = {encode_oid(k): v for k, v in {
-    "1.2.840.10045.3.1.7": "P-256", "1.3.132.0.34": "P-384", "1.3.132.0.35": "P-521",
-    "1.3.132.0.10": "secp256k1", "1.2.840.10045.3.1.1": "P-192", "1.3.132.0.33": "P-224",
-}.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Curve:
+    """One curve under every name the key formats give it."""
+
+    name: str  # how reports name it ("P-256"); also its JWK `crv`
+    oid: str = ""  # namedCurve OID in SEC1/PKCS#8 parameters ("" for OKP curves)
+    ssh: str = ""  # OpenSSH `ecdsa-sha2-<ssh>` name
+    openssl: str = ""  # cryptography/OpenSSL name reported as `name` (else printed as is)
+    scalar: int = 0  # private scalar size in bytes (JWK `d`), 0 when JWK checks do not apply
+    jwk_ec: bool = False  # a JWK EC curve whose public key cryptography loads
+
+
+CURVES: tuple[Curve, ...] = (
+    Curve("P-256", "1.2.840.10045.3.1.7", "nistp256", "secp256r1", 32, jwk_ec=True),
+    Curve("P-384", "1.3.132.0.34", "nistp384", "secp384r1", 48, jwk_ec=True),
+    Curve("P-521", "1.3.132.0.35", "nistp521", "secp521r1", 66, jwk_ec=True),
+    Curve("secp256k1", "1.3.132.0.10", scalar=32),
+    Curve("P-192", "1.2.840.10045.3.1.1"),
+    Curve("P-224", "1.3.132.0.33"),
+    Curve("Ed25519", scalar=32),
+    Curve("X25519", scalar=32),
+    Curve("Ed448", scalar=57),
+    Curve("X448", scalar=56),
+)
+_CURVES = {encode_oid(c.oid): c.name for c in CURVES if c.oid}
+_SSH_CURVES = {c.ssh.encode(): c.name for c in CURVES if c.ssh}
+OPENSSL_CURVES = {c.openssl: c.name for c in CURVES if c.openssl}
 # PBES2, PBES1 (1.2.840.113549.1.5.x), PKCS#12 PBE (1.2.840.113549.1.12.1.x), the Sun JKS key
 # protector and JCEKS PBEWithMD5AndTripleDES.
 _PBE_PREFIXES = (encode_oid("1.2.840.113549.1.5.1")[:-1],
                  encode_oid("1.2.840.113549.1.12.1.1")[:-1],
                  encode_oid("1.3.6.1.4.1.42.2.17.1.1"), encode_oid("1.3.6.1.4.1.42.2.19.1"))
 
-_Tlv = tuple[int, int, int]  # tag, content start, content stop (stop may exceed the buffer)
-
-
-def _tlv(buf: bytes, pos: int) -> _Tlv | None:
-    """One DER TLV at pos (low-tag-number form, definite length)."""
-    if pos + 2 > len(buf):
-        return None
-    tag, first = buf[pos], buf[pos + 1]
-    if tag & 0x1F == 0x1F:
-        return None
-    if first < 0x80:
-        return tag, pos + 2, pos + 2 + first
-    count = first & 0x7F
-    if count == 0 or count > 4 or pos + 2 + count > len(buf):
-        return None
-    length = int.from_bytes(buf[pos + 2:pos + 2 + count], "big")
-    if length < 0x80 or buf[pos + 2] == 0:  # DER: minimal length encoding
-        return None
-    return tag, pos + 2 + count, pos + 2 + count + length
-
-
-def _children(buf: bytes, start: int, stop: int, partial: bool) -> list[_Tlv] | None:
-    """The TLVs inside [start, stop). When partial, the last one may run past the buffer."""
-    out: list[_Tlv] = []
-    pos = start
-    end = min(stop, len(buf))
-    while pos < end:
-        item = _tlv(buf, pos)
-        if item is None:
-            return out if partial and out else None
-        out.append(item)
-        if item[2] > end:
-            return out if partial and item[2] > len(buf) and stop > len(buf) else None
-        pos = item[2]
-    return out if pos == stop or partial else None
-
-
-def _int_value(buf: bytes, item: _Tlv) -> int | None:
-    tag, start, stop = item
-    if tag != 0x02 or stop - start > 8 or stop > len(buf) or stop == start:
-        return None
-    return int.from_bytes(buf[start:stop], "big", signed=True)
-
-
-def _bits(buf: bytes, item: _Tlv) -> int:
-    """Bit length of a (positive) INTEGER from its declared length and first bytes."""
-    tag, start, stop = item
-    while start < min(stop, len(buf)) and buf[start] == 0:
-        start += 1
-    if start >= len(buf):
-        return 0
-    return (stop - start - 1) * 8 + buf[start].bit_length()
-
-
 def _size_label(bits: int) -> str:
     """Round a measured modulus size to the usual nominal size (2047 -> 2048)."""
     return str((bits + 7) // 8 * 8 if bits % 8 else bits)
 
 
-def _is_int(item: _Tlv) -> bool:
+def _is_int(item: DerItem) -> bool:
     return item[0] == 0x02
 
 
-def _rsa_type(buf: bytes, kids: list[_Tlv]) -> str | None:
+def _rsa_type(buf: bytes, kids: list[DerItem]) -> str | None:
     """PKCS#1 RSAPrivateKey: version, n, e, d, p, q, dp, dq, qinv [, otherPrimeInfos]."""
     if not all(_is_int(k) for k in kids[:9]) or len(kids) < 2:
         return None
-    bits = _bits(buf, kids[1])
+    bits = int_bits(buf, kids[1])
     if bits < 256:
         return None
     if len(kids) > 2 and kids[2][2] <= len(buf) and kids[2][2] - kids[2][1] > 8:
@@ -157,79 +123,103 @@ def _rsa_type(buf: bytes, kids: list[_Tlv]) -> str | None:
     return f"RSA {_size_label(bits)}"
 
 
-def _params_type(buf: bytes, alg: str, params: _Tlv | None) -> str:
+def _params_type(buf: bytes, alg: str, params: DerItem | None) -> str:
     if params is None or params[2] > len(buf):
         return alg
     if alg == "EC" and params[0] == 0x06:
         return "EC " + _CURVES.get(buf[params[1]:params[2]], "curve")
     if alg == "DSA" and params[0] == 0x30:
-        inner = _children(buf, params[1], params[2], False)
+        inner = der_children(buf, params[1], params[2], False)
         if inner:
-            return f"DSA {_size_label(_bits(buf, inner[0]))}"
+            return f"DSA {_size_label(int_bits(buf, inner[0]))}"
     return alg
 
 
-def _structure(der: bytes, truncated: bool) -> tuple[str, str | None, bool] | None:
+_Shape = tuple[str, str | None, bool]  # (form, key_type, encrypted)
+
+
+def _structure(der: bytes, truncated: bool) -> _Shape | None:
     """(form, key_type, encrypted) when the DER has a private-key shape."""
-    top = _tlv(der, 0)
+    top = der_item(der, 0)
     if top is None or top[0] != 0x30:
         return None
-    kids = _children(der, top[1], top[2], truncated)
+    kids = der_children(der, top[1], top[2], truncated)
     if not kids:
         return None
-    complete = not truncated
-    # EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }
     if kids[0][0] == 0x30:
-        alg = _children(der, kids[0][1], kids[0][2], truncated)
-        if not alg or alg[0][0] != 0x06 or alg[0][2] > len(der):
-            return None
-        oid = der[alg[0][1]:alg[0][2]]
-        if not any(oid.startswith(p) for p in _PBE_PREFIXES):
-            return None
-        if complete and (len(kids) != 2 or kids[1][0] != 0x04):
-            return None
-        if truncated and (len(kids) < 2 or kids[1][0] != 0x04):
-            return None
-        return "encrypted PKCS#8", None, True
-    version = _int_value(der, kids[0])
+        return _encrypted_pkcs8(der, kids, truncated)
+    version = int_value(der, kids[0])
     if version is None or len(kids) < 2:
         return None
-    if kids[1][0] == 0x30 and version in (0, 1):  # PKCS#8 PrivateKeyInfo
-        alg = _children(der, kids[1][1], kids[1][2], truncated)
-        if not alg or alg[0][0] != 0x06 or alg[0][2] > len(der):
-            return None
-        name = _KEY_OIDS.get(der[alg[0][1]:alg[0][2]])
-        if name is None or (complete and (len(kids) < 3 or kids[2][0] != 0x04)):
-            return None
-        if len(kids) > 2 and kids[2][0] != 0x04:
-            return None
-        if complete and any(k[0] not in (0xA0, 0x81, 0xA1) for k in kids[3:]):
-            return None
-        key_type = _params_type(der, name, alg[1] if len(alg) > 1 else None)
-        inner_top = _tlv(der, kids[2][1]) if name.startswith("RSA") and len(kids) > 2 else None
-        if inner_top is not None and inner_top[0] == 0x30:
-            inner = _children(der, inner_top[1], inner_top[2], inner_top[2] > len(der))
-            if inner:
-                key_type = _rsa_type(der, inner) or key_type
-        return "PKCS#8", key_type, False
-    if kids[1][0] == 0x04 and version == 1:  # SEC1 ECPrivateKey
-        if kids[1][2] <= len(der) and not 16 <= kids[1][2] - kids[1][1] <= 72:
-            return None
-        if complete and any(k[0] not in (0xA0, 0xA1) for k in kids[2:]):
-            return None
-        params = _children(der, kids[2][1], kids[2][2], False) if len(kids) > 2 \
-            and kids[2][0] == 0xA0 else None
-        return "SEC1", _params_type(der, "EC", params[0] if params else None), False
+    if kids[1][0] == 0x30 and version in (0, 1):
+        return _pkcs8(der, kids, truncated)
+    if kids[1][0] == 0x04 and version == 1:
+        return _sec1(der, kids, truncated)
     if version not in (0, 1) or not all(_is_int(k) for k in kids):
         return None
-    if complete and len(kids) == 6 and version == 0:  # OpenSSL DSA: v, p, q, g, y, x
-        return "DSA", f"DSA {_size_label(_bits(der, kids[1]))}", False
+    return _pkcs1_or_dsa(der, kids, version, truncated)
+
+
+def _encrypted_pkcs8(der: bytes, kids: list[DerItem], truncated: bool) -> _Shape | None:
+    """EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }"""
+    alg = der_children(der, kids[0][1], kids[0][2], truncated)
+    if not alg or alg[0][0] != 0x06 or alg[0][2] > len(der):
+        return None
+    oid = der[alg[0][1]:alg[0][2]]
+    if not any(oid.startswith(p) for p in _PBE_PREFIXES):
+        return None
+    if not truncated and (len(kids) != 2 or kids[1][0] != 0x04):
+        return None
+    if truncated and (len(kids) < 2 or kids[1][0] != 0x04):
+        return None
+    return "encrypted PKCS#8", None, True
+
+
+def _pkcs8(der: bytes, kids: list[DerItem], truncated: bool) -> _Shape | None:
+    """PrivateKeyInfo: version, AlgorithmIdentifier, OCTET STRING [, attributes, public key]."""
+    complete = not truncated
+    alg = der_children(der, kids[1][1], kids[1][2], truncated)
+    if not alg or alg[0][0] != 0x06 or alg[0][2] > len(der):
+        return None
+    name = _KEY_OIDS.get(der[alg[0][1]:alg[0][2]])
+    if name is None or (complete and (len(kids) < 3 or kids[2][0] != 0x04)):
+        return None
+    if len(kids) > 2 and kids[2][0] != 0x04:
+        return None
+    if complete and any(k[0] not in (0xA0, 0x81, 0xA1) for k in kids[3:]):
+        return None
+    key_type = _params_type(der, name, alg[1] if len(alg) > 1 else None)
+    inner_top = der_item(der, kids[2][1]) if name.startswith("RSA") and len(kids) > 2 else None
+    if inner_top is not None and inner_top[0] == 0x30:
+        inner = der_children(der, inner_top[1], inner_top[2], inner_top[2] > len(der))
+        if inner:
+            key_type = _rsa_type(der, inner) or key_type
+    return "PKCS#8", key_type, False
+
+
+def _sec1(der: bytes, kids: list[DerItem], truncated: bool) -> _Shape | None:
+    """SEC1 ECPrivateKey: version 1, OCTET STRING [, [0] parameters, [1] public key]."""
+    if kids[1][2] <= len(der) and not 16 <= kids[1][2] - kids[1][1] <= 72:
+        return None
+    if not truncated and any(k[0] not in (0xA0, 0xA1) for k in kids[2:]):
+        return None
+    params = der_children(der, kids[2][1], kids[2][2], False) if len(kids) > 2 \
+        and kids[2][0] == 0xA0 else None
+    return "SEC1", _params_type(der, "EC", params[0] if params else None), False
+
+
+def _pkcs1_or_dsa(der: bytes, kids: list[DerItem], version: int,
+                  truncated: bool) -> _Shape | None:
+    """A SEQUENCE of INTEGERs: PKCS#1 RSAPrivateKey, or OpenSSL's DSA (v, p, q, g, y, x)."""
+    complete = not truncated
+    if complete and len(kids) == 6 and version == 0:
+        return "DSA", f"DSA {_size_label(int_bits(der, kids[1]))}", False
     if complete and len(kids) != 9:
         return None
     rsa = _rsa_type(der, kids)
     if rsa is None:
-        return ("DSA", f"DSA {_size_label(_bits(der, kids[1]))}", False) if truncated \
-            and len(kids) > 2 and _bits(der, kids[1]) >= 512 else None
+        return ("DSA", f"DSA {_size_label(int_bits(der, kids[1]))}", False) if truncated \
+            and len(kids) > 2 and int_bits(der, kids[1]) >= 512 else None
     return "PKCS#1", rsa, False
 
 
@@ -254,7 +244,7 @@ def _public_fingerprint(der: bytes) -> str | None:
 def classify_der(der: bytes, *, truncated_ok: bool = False) -> KeyInfo | None:
     """Private-key DER (see module docstring), or None. Never raises."""
     try:
-        top = _tlv(der, 0)
+        top = der_item(der, 0)
         if len(der) < 32 or top is None:
             return None
         truncated = top[2] > len(der)
@@ -283,7 +273,6 @@ def _ssh_string(buf: bytes, pos: int) -> tuple[bytes, int] | None:
     return buf[pos + 4:pos + 4 + n], pos + 4 + n
 
 
-_SSH_CURVES = {b"nistp256": "P-256", b"nistp384": "P-384", b"nistp521": "P-521"}
 
 
 def ssh_public_info(blob: bytes) -> tuple[str | None, str]:

@@ -1,21 +1,27 @@
-"""DETECTORS: the explicit, ordered tuple of detector modules the engine runs."""
+"""DETECTORS: the explicit, ordered tuple of detectors the engine runs; RULES and DEFAULT (the
+registry a scan runs unless given another) are derived from it, once, at import."""
 
 from __future__ import annotations
 
-from generator.lint import container, credentials, encoded, jwk, pem, sfdx
+from collections.abc import Mapping
+
+from generator.lint import archive, result, ruleset
 from generator.lint.base import Detector
+from generator.lint.detectors import container, credentials, encoded, jwk, pem, sfdx
 from generator.lint.finding import Rule
 
 DETECTORS: tuple[Detector, ...] = (pem, encoded, container, jwk, sfdx, credentials)
+ENGINE_RULES: tuple[Rule, ...] = (*archive.RULES, *result.RULES)  # not from a detector
+
+DEFAULT: ruleset.Registry = ruleset.build(DETECTORS, ENGINE_RULES)
+RULES: Mapping[str, Rule] = DEFAULT.rules  # every rule id scaffold lint can report
+
+
+def build(detectors: tuple[Detector, ...]) -> ruleset.Registry:
+    """A registry of other detectors plus the engine's own rules (tests, plugins)."""
+    return ruleset.build(detectors, ENGINE_RULES)
 
 
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule id scaffold lint can report: detectors, archive reading and the engine."""
-    from generator.lint import archive, engine
-
-    rules: dict[str, Rule] = {}
-    for rule in (*(r for d in DETECTORS for r in d.RULES), *archive.RULES, *engine.RULES):
-        if rule.id in rules and rules[rule.id] != rule:
-            raise ValueError(f"rule id {rule.id} is defined twice")
-        rules[rule.id] = rule
-    return tuple(rules.values())
+    """Every rule scaffold lint can report: detectors, archive reading and the engine."""
+    return tuple(RULES.values())

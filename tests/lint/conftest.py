@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from generator.lint import engine, prefilter, registry
+from generator.lint import registry, walk
 from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, Severity, fingerprint
 
@@ -16,7 +16,7 @@ FAKE = b"FAKEKEY"  # what the fake detector reports; never real key material
 
 
 def deny_open(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
-    """Make the engine's open() fail with EACCES for paths ending in `suffix`."""
+    """Make the directory walk's open() fail with EACCES for paths ending in `suffix`."""
     real_open = open
 
     def deny(path: object, *args: object, **kwargs: object) -> object:
@@ -24,7 +24,7 @@ def deny_open(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(engine, "open", deny, raising=False)
+    monkeypatch.setattr(walk, "open", deny, raising=False)
 
 
 def sfdx_project(package_dirs: tuple[str, ...] = ("force-app",), forceignore: str | None = None,
@@ -62,15 +62,34 @@ FAKE_DETECTOR = types.SimpleNamespace(
 )
 
 
+FAKE_REGISTRY = registry.build((FAKE_DETECTOR,))  # type: ignore[arg-type]
+
+
+def use_registry(monkeypatch: pytest.MonkeyPatch, reg: object) -> None:
+    """Make `reg` the registry that scan() (and so the CLI) runs by default for one test; the
+    scan's Scanner carries it into fork-based pool workers."""
+    monkeypatch.setattr(registry, "DEFAULT", reg)
+
+
 @pytest.fixture
 def fake_detector(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
-    """Replace the registry with the fake detector (fork-based worker pools inherit it)."""
-    monkeypatch.setattr(registry, "DETECTORS", (FAKE_DETECTOR,))
-    monkeypatch.setattr(engine, "_RULES", None)
+    """Run the fake detector instead of the real ones."""
+    use_registry(monkeypatch, FAKE_REGISTRY)
     return FAKE_DETECTOR
 
 
-_REAL_GATE = prefilter.build(registry.DETECTORS)
+def _boom(ctx: FileContext, data: bytes) -> list[Hit]:
+    if b"BOOM" in data:
+        raise ValueError("a deliberate detector bug; this text must never be printed")
+    return []
+
+
+# A detector with a bug: raises on any blob that holds b"BOOM" (its prefilter selects it for
+# every blob, through `wants`).
+RAISING_DETECTOR = types.SimpleNamespace(
+    __name__="tests.boom", RULES=(), TRIGGERS=(), wants=lambda ctx, data: True, scan=_boom)
+
+_REAL_GATE = registry.DEFAULT.gate
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import pytest
 from generator.errors import LintUsageError
 from generator.lint.allow import apply_config, inline_reason, load_config
 from generator.lint.engine import scan
-from generator.lint.finding import Finding, Severity
+from generator.lint.finding import Finding, Location, Severity
 from tests.conftest import make_tree
 from tests.lint.conftest import FAKE
 
@@ -53,7 +53,7 @@ def test_reason_never_carries_a_long_encoded_run():
 
 
 def _finding(path: str, rule: str = "fake-key", fp: str = FP) -> Finding:
-    return Finding(rule, path, 1, "m", None, fp, "", Severity.ERROR, False)
+    return Finding(rule, Location.parse(path), 1, "m", None, fp, "", Severity.ERROR, False)
 
 
 def test_config_entry_suppresses_by_glob_rule_and_fingerprint():

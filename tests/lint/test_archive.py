@@ -58,7 +58,7 @@ def _members(data: bytes) -> dict[str, bytes]:
 
 
 def _problems(data: bytes, limits: Limits = LIMITS) -> list[str]:
-    return [p.rule_id for p in _all(data, limits) if isinstance(p, ArchiveProblem)]
+    return [p.rule.id for p in _all(data, limits) if isinstance(p, ArchiveProblem)]
 
 
 # (case id, archive builder, member name, expected member bytes builder)
@@ -141,7 +141,7 @@ def test_encrypted_member_is_reported_not_skipped():
     data = _encrypted_zip()
     (problem,) = _all(data)
     assert isinstance(problem, ArchiveProblem)
-    assert (problem.rule_id, problem.name) == ("archive-unreadable", "server.pem")
+    assert (problem.rule.id, problem.name) == ("archive-unreadable", "server.pem")
 
 
 def test_corrupt_zip_is_reported():
@@ -155,7 +155,7 @@ def test_truncated_zip_is_reported_and_salvaged():
     data = _zip({"a.txt": b"hello" * 100, "keys/server.pem": pem})
     cut = data[: data.find(b"PK\x01\x02")]  # central directory lost
     out = _all(cut)
-    assert isinstance(out[0], ArchiveProblem) and out[0].rule_id == "archive-unreadable"
+    assert isinstance(out[0], ArchiveProblem) and out[0].rule.id == "archive-unreadable"
     assert {m.name: m.data for m in out if isinstance(m, Member)} == {
         "a.txt": b"hello" * 100,
         "keys/server.pem": pem,
@@ -171,7 +171,7 @@ def test_truncated_member_data_is_reported():
 def test_truncated_gzip_is_reported_with_partial_member():
     data = _gzip(b"line of text\n" * 5000, "x.txt")
     out = _all(data[: len(data) // 2])
-    assert any(isinstance(o, ArchiveProblem) and o.rule_id == "archive-unreadable" for o in out)
+    assert any(isinstance(o, ArchiveProblem) and o.rule.id == "archive-unreadable" for o in out)
     assert any(isinstance(o, Member) for o in out)
 
 
@@ -241,14 +241,14 @@ def test_too_many_members():
     data = _zip({f"f{i}.txt": b"x" for i in range(20)})
     out = _all(data, Limits(max_members=5))
     assert sum(isinstance(o, Member) for o in out) == 5
-    assert isinstance(out[-1], ArchiveProblem) and out[-1].rule_id == "archive-limit"
+    assert isinstance(out[-1], ArchiveProblem) and out[-1].rule.id == "archive-limit"
 
 
 def test_total_size_limit_stops_the_archive():
     data = _zip({f"f{i}.bin": bytes(range(256)) * 400 for i in range(10)}, zipfile.ZIP_STORED)
     out = _all(data, Limits(max_total_bytes=300_000))
     assert sum(isinstance(o, Member) for o in out) == 2
-    assert isinstance(out[-1], ArchiveProblem) and out[-1].rule_id == "archive-limit"
+    assert isinstance(out[-1], ArchiveProblem) and out[-1].rule.id == "archive-limit"
 
 
 def test_rules_are_exposed():

@@ -14,13 +14,15 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.lint import container
 from generator.lint.base import FileContext
+from generator.lint.detectors import container
+from generator.lint.finding import Location
 from generator.lint.keys import classify_der
 from tests import keygen
 
 Enc = serialization.Encoding
-CTX = FileContext("force-app/main/default/staticresources/jwt.resource", "jwt.resource", True)
+CTX = FileContext(Location("force-app/main/default/staticresources/jwt.resource"),
+                  "jwt.resource", True)
 KEYTOOL = shutil.which("keytool")
 needs_keytool = pytest.mark.skipif(KEYTOOL is None, reason="keytool (Java) not installed")
 
@@ -207,7 +209,8 @@ def test_p12_opened_with_default_password_names_key_and_fingerprint():
 
 
 def test_renamed_p12_found_by_content():
-    ctx = FileContext("force-app/main/default/staticresources/cert.resource", "cert.resource", True)
+    ctx = FileContext(Location("force-app/main/default/staticresources/cert.resource"),
+                      "cert.resource", True)
     assert [h.rule_id for h in container.scan(ctx, keygen.p12())] == ["pkcs12-private-key"]
 
 

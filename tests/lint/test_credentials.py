@@ -13,15 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.lint import credentials
+from generator.lint.detectors import credentials
 from generator.lint.base import FileContext
+from generator.lint.finding import Location
 
 ALNUM = string.ascii_letters + string.digits
 PREFIX = "5Aep" + "861"  # a refresh token's prefix, split so no line here starts one
 
 
 def _ctx(path: str, in_package: bool = False) -> FileContext:
-    return FileContext(path, path.rsplit("/", 1)[-1], in_package)
+    return FileContext(Location(path), path.rsplit("/", 1)[-1], in_package)
 
 
 def _rand(n: int, alphabet: str = ALNUM) -> str:

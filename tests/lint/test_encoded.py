@@ -15,10 +15,11 @@ from corpus_text import leaks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.lint import encoded
 from generator.lint.base import FileContext
+from generator.lint.detectors import encoded
+from generator.lint.finding import Location
 
-CTX = FileContext("force-app/main/default/classes/JwtSigner.cls", "JwtSigner.cls", True)
+CTX = FileContext(Location("force-app/main/default/classes/JwtSigner.cls"), "JwtSigner.cls", True)
 B64 = "base64-private-key"
 HEX = "hex-private-key"
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
 import zipfile
 from pathlib import Path
 
@@ -14,9 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.lint import archive, engine
+from generator.lint import archive, registry
 from generator.lint.base import FileContext
+from generator.lint.blob import Scanner, Tally
 from generator.lint.engine import Options, scan
+from generator.lint.finding import Location
+from generator.lint.result import DETECTOR_ERROR
 from tests.conftest import Link, make_tree
 from tests.lint.conftest import FAKE, deny_open, sfdx_project
 
@@ -211,10 +215,13 @@ def test_missing_path_is_a_usage_error(tmp_path, fake_detector):
         b"\xfe\xed\xfe\xed", b"MII", b"{\"kty\":\"RSA\",\"d\":\"", b"\xff\xfe"]),
         st.binary(max_size=2048)),
 ))
-def test_engine_never_raises_on_arbitrary_bytes(data):
-    out = engine._Out()
-    engine.scan_blob(FileContext("x.bin", "x.bin", True), data, archive.Limits(), out)
+def test_no_detector_raises_on_arbitrary_bytes_inside_the_engine(data):
+    """Through the engine (prefilter, archive recursion, streaming): no detector-error."""
+    out = Tally()
+    Scanner(registry.DEFAULT, Options()).blob(FileContext(Location("x.bin"), "x.bin", True),
+                                              data, out)
     for finding in out.findings:
+        assert finding.rule_id != DETECTOR_ERROR.id, finding.message
         assert finding.path.startswith("x.bin")
 
 
@@ -265,3 +272,48 @@ def test_staged_blobs_stream_and_archives_open_from_the_index(tmp_path, fake_det
                               ("z.txt", 1, "fake-key")]
     assert result.files_scanned == 4
     assert scan([], repo, opts=opts).findings == ()
+
+
+def test_detectors_carry_no_catch_all_guard():
+    """The engine's one guarded call site is the only catch-all: a `scan` that swallowed its own
+    exceptions would turn a bug into a clean result, and the property tests that call it could
+    never fail."""
+    import inspect
+
+    for detector in registry.DETECTORS:
+        body = inspect.getsource(detector).split("\ndef scan(", 1)[1].split("\ndef ", 1)[0]
+        assert "except" not in body, detector.__name__
+
+
+def test_a_hit_with_an_unregistered_rule_id_is_an_error_not_a_made_up_rule(tmp_path):
+    from generator.lint.finding import Hit
+    from generator.lint.ruleset import UnknownRuleError
+
+    def scan_made_up(ctx, data):
+        return [Hit("made-up-rule", 0, None, "", "")]
+
+    bad = types.SimpleNamespace(__name__="bad", RULES=(), TRIGGERS=(),
+                                wants=lambda ctx, data: True, scan=scan_made_up)
+    make_tree(tmp_path, {"a.txt": b"x"})
+    with pytest.raises(UnknownRuleError, match="made-up-rule"):
+        scan([], tmp_path, rules=registry.build((bad,)), opts=Options(jobs=1))
+
+
+def test_registry_refuses_one_rule_id_defined_twice():
+    from generator.lint.finding import Rule
+
+    twin = types.SimpleNamespace(RULES=(Rule("unreadable-file", "other", "", ""),), TRIGGERS=())
+    with pytest.raises(ValueError, match="defined twice"):
+        registry.build((twin,))
+
+
+def test_a_detector_error_in_the_git_index_makes_the_result_incomplete(tmp_path):
+    from tests.lint.conftest import RAISING_DETECTOR
+
+    repo = tmp_path / "r"
+    make_tree(repo, {"boom.txt": b"BOOM", "ok.txt": b"fine"})
+    for args in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    result = scan([], repo, staged=True, rules=registry.build((RAISING_DETECTOR,)))
+    assert _where(result) == [("boom.txt", 0, "detector-error")]
+    assert result.incomplete and not result.unreadable

@@ -9,12 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.lint import jwk
 from generator.lint.base import FileContext
+from generator.lint.detectors import jwk
+from generator.lint.finding import Location
 from generator.lint.keys import classify_der
 from tests import keygen
 
-CTX = FileContext("force-app/main/default/staticresources/keys.json", "keys.json", True)
+CTX = FileContext(Location("force-app/main/default/staticresources/keys.json"), "keys.json", True)
 
 
 def _rsa(private: bool = True) -> dict[str, str]:

@@ -12,10 +12,11 @@ from corpus_text import ARMORED, HIDINGS, expected_offset, leaks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.lint import pem
 from generator.lint.base import FileContext
+from generator.lint.detectors import pem
+from generator.lint.finding import Location
 
-CTX = FileContext("force-app/main/default/classes/K.cls", "K.cls", True)
+CTX = FileContext(Location("force-app/main/default/classes/K.cls"), "K.cls", True)
 
 
 def _cases() -> list:

@@ -11,8 +11,10 @@ import types
 import keygen as k
 import pytest
 
-from generator.lint import engine, prefilter, registry
+from generator.lint import prefilter, registry
 from generator.lint.base import FileContext
+from generator.lint.engine import Options, scan
+from generator.lint.finding import Location
 
 PKG = "force-app/main/default"
 ORDINARY = {
@@ -32,12 +34,12 @@ ORDINARY = {
 
 
 def _ctx(path: str) -> FileContext:
-    return FileContext(path, path.rsplit("/", 1)[-1], path.startswith("force-app/"))
+    return FileContext(Location(path), path.rsplit("/", 1)[-1], path.startswith("force-app/"))
 
 
 @pytest.mark.parametrize("path", sorted(ORDINARY))
 def test_ordinary_files_select_no_detector(path):
-    assert engine._gate().select(_ctx(path), ORDINARY[path]) == []
+    assert registry.DEFAULT.gate.select(_ctx(path), ORDINARY[path]) == []
 
 
 def test_ordinary_tree_never_reaches_a_full_scan(tmp_path, monkeypatch):
@@ -49,7 +51,7 @@ def test_ordinary_tree_never_reaches_a_full_scan(tmp_path, monkeypatch):
     for rel, data in ORDINARY.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(data)
-    result = engine.scan([], tmp_path, opts=engine.Options(jobs=1))
+    result = scan([], tmp_path, opts=Options(jobs=1))
     assert result.findings == ()
     assert result.files_scanned == len(ORDINARY)
 
@@ -70,13 +72,13 @@ def test_ordinary_tree_never_reaches_a_full_scan(tmp_path, monkeypatch):
     (lambda: b"30" + b"82" * 46, "encoded"),
 ])
 def test_each_trigger_selects_its_detector(data, module):
-    chosen = engine._gate().select(_ctx("x/y.txt"), data())
+    chosen = registry.DEFAULT.gate.select(_ctx("x/y.txt"), data())
     assert module in {d.__name__.rsplit(".", 1)[-1] for d in chosen}  # type: ignore[attr-defined]
 
 
 def test_path_rules_select_sfdx_whatever_the_content():
-    chosen = engine._gate().select(_ctx(f"{PKG}/certs/jwt.crt"), b"")
-    assert [d.__name__ for d in chosen] == ["generator.lint.sfdx"]  # type: ignore[attr-defined]
+    chosen = registry.DEFAULT.gate.select(_ctx(f"{PKG}/certs/jwt.crt"), b"")
+    assert [d.__name__ for d in chosen] == ["generator.lint.detectors.sfdx"]  # type: ignore[attr-defined]
 
 
 def test_detector_without_triggers_always_runs():
@@ -92,7 +94,7 @@ def test_trigger_needs_a_literal_first_byte(pattern):
 
 
 def test_triggers_sharing_an_anchor_share_one_pass():
-    gate = engine._gate()
+    gate = registry.DEFAULT.gate
     anchors = [g.anchor for g in gate.groups]
     assert len(anchors) == len(set(anchors))
     assert len(gate.groups) < sum(len(d.TRIGGERS) for d in registry.DETECTORS)

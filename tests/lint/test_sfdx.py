@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.lint import sfdx
 from generator.lint.base import FileContext
+from generator.lint.detectors import sfdx
+from generator.lint.finding import Location
 
 REPO = Path(__file__).resolve().parents[2]
 NS = "http://soap.sforce.com/2006/04/metadata"
@@ -20,7 +21,7 @@ PKG = "force-app/main/default"
 
 
 def _ctx(path: str, in_package: bool = True) -> FileContext:
-    return FileContext(path, path.rsplit("/", 1)[-1], in_package)
+    return FileContext(Location(path), path.rsplit("/", 1)[-1], in_package)
 
 
 def _consumer_key() -> str:

@@ -19,10 +19,10 @@ import pytest
 
 from generator import __version__
 from generator.lint import registry
-from generator.lint.allow import Suppressed
 from generator.lint.engine import LintResult, scan
-from generator.lint.finding import Finding, Rule, Severity
-from generator.report import REPORTERS
+from generator.lint.finding import Finding, Location, Rule, Severity
+from generator.lint.report import REPORTERS
+from generator.lint.result import Suppressed
 
 HERE = Path(__file__).parent
 GOLDEN = {"text": "golden.txt", "json": "golden.json", "sarif": "golden.sarif",
@@ -42,13 +42,14 @@ RULES = (
     Rule("unreadable-file", "File that could not be read", "Cannot be proven clean.",
          "Fix the permissions."),
 )
+RULE_TABLE = {r.id: r for r in RULES}  # what a result carries: reporters read rules from it
 
 
 def _f(rule, path, line, *, key_type=None, fp="", detail="", sev=Severity.ERROR, pkg=False,
        message=None):
     summary = next(r.summary for r in RULES if r.id == rule)
     text = message or (f"{summary} ({key_type})" if key_type else summary)
-    return Finding(rule, path, line, text, key_type, fp, detail, sev, pkg)
+    return Finding(rule, Location.parse(path), line, text, key_type, fp, detail, sev, pkg)
 
 
 SAMPLE = LintResult(
@@ -74,12 +75,8 @@ SAMPLE = LintResult(
     files_scanned=42,
     bytes_scanned=1_234_567,
     notes=("sfdx-project.json could not be read",),
+    rules=RULE_TABLE,
 )
-
-
-@pytest.fixture
-def fixed_rules(monkeypatch):
-    monkeypatch.setattr(registry, "all_rules", lambda: RULES)
 
 
 def _render(fmt: str, result: LintResult) -> str:
@@ -89,7 +86,7 @@ def _render(fmt: str, result: LintResult) -> str:
 
 
 @pytest.mark.parametrize("fmt", sorted(GOLDEN))
-def test_matches_golden_file(fmt, fixed_rules, monkeypatch):
+def test_matches_golden_file(fmt, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     got = _render(fmt, SAMPLE).replace(f'"version": "{__version__}"', '"version": "VERSION"')
     path = HERE / GOLDEN[fmt]
@@ -98,14 +95,14 @@ def test_matches_golden_file(fmt, fixed_rules, monkeypatch):
     assert got == path.read_text(encoding="utf-8")
 
 
-def test_clean_result_reports_clean(fixed_rules):
-    clean = LintResult((), (), 3, 300)
+def test_clean_result_reports_clean():
+    clean = LintResult((), (), 3, 300, rules=RULE_TABLE)
     assert "No private key material found" in _render("text", clean)
     assert _render("github", clean) == ""
     assert json.loads(_render("json", clean))["summary"]["findings"] == 0
 
 
-def test_json_is_key_sorted_and_versioned(fixed_rules):
+def test_json_is_key_sorted_and_versioned():
     doc = json.loads(_render("json", SAMPLE))
     assert doc["version"] == 1
     assert list(doc) == sorted(doc)
@@ -115,7 +112,7 @@ def test_json_is_key_sorted_and_versioned(fixed_rules):
     assert {s["source"] for s in doc["suppressions"]} == {"inline", "config"}
 
 
-def test_github_escapes_properties_and_data(fixed_rules):
+def test_github_escapes_properties_and_data():
     text = _render("github", SAMPLE)
     assert "file=scripts/setup%2C[50%25].sh,line=12," in text
     assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in
@@ -144,7 +141,7 @@ def sarif_schema(request) -> dict:
     return json.loads(schema.read_text(encoding="utf-8"))
 
 
-def test_golden_sarif_is_valid_sarif_2_1_0(sarif_schema, fixed_rules):
+def test_golden_sarif_is_valid_sarif_2_1_0(sarif_schema):
     jsonschema.Draft4Validator(sarif_schema).validate(json.loads(_render("sarif", SAMPLE)))
 
 

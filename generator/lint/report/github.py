@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from generator.lint import registry
-from generator.lint.engine import LintResult
 from generator.lint.finding import Finding, Severity
+from generator.lint.result import LintResult
 
 
 def _data(text: str) -> str:
@@ -18,7 +17,7 @@ def _prop(text: str) -> str:
 
 
 def _where(f: Finding) -> str:
-    outer, _, member = f.path.partition("!")
+    outer, member = f.location.file, f.location.member
     parts = [f"file={_prop(outer)}"]
     if f.line and not member:
         parts.append(f"line={f.line}")
@@ -26,7 +25,7 @@ def _where(f: Finding) -> str:
 
 
 def _body(f: Finding) -> str:
-    outer, _, member = f.path.partition("!")
+    member = f.location.member
     text = f.message
     if member:
         text += f" in archive member {member}" + (f" line {f.line}" if f.line else "")
@@ -38,7 +37,7 @@ def _body(f: Finding) -> str:
 
 
 def write(result: LintResult, stream: TextIO) -> None:
-    fixes = {r.id: r.fix for r in registry.all_rules()}
+    fixes = {r.id: r.fix for r in result.rules.values()}
     for f in result.findings:
         level = "error" if f.severity is Severity.ERROR else "warning"
         fix = fixes.get(f.rule_id, "")

@@ -9,12 +9,12 @@ entities, YAML block scalars, CRLF and UTF-16 files. A finding needs a body that
 
 from __future__ import annotations
 
-import binascii
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from generator.lint.base import FileContext
+from generator.lint.codec import b64decode
 from generator.lint.finding import Hit, Rule, fingerprint
 from generator.lint.keys import (
     KeyInfo,
@@ -95,16 +95,6 @@ def _body(region: bytes) -> _Body:
         lines.append((b"H", h.group(1)))
         continued = raw.rstrip().endswith(b"\\") and not parts
     return _Body(headers, b"".join(parts), lines)
-
-
-def b64decode(chars: bytes) -> bytes:
-    """Lenient base64/base64url: stops at the first '=', tolerates a missing tail."""
-    s = chars.split(b"=", 1)[0].translate(bytes.maketrans(b"-_", b"+/"))
-    s = s[: len(s) - 1] if len(s) % 4 == 1 else s
-    try:
-        return binascii.a2b_base64(s + b"=" * (-len(s) % 4))
-    except (binascii.Error, ValueError):
-        return b""
 
 
 def classify_any(blob: bytes) -> KeyInfo | None:
@@ -189,8 +179,5 @@ def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:
     del ctx
     if not prefilter(data):
         return []
-    try:
-        return [Hit(RULE.id, offset, info.describe(), info.fingerprint, detail)
-                for offset, info, detail in find(data)]
-    except Exception:  # noqa: BLE001 - a detector never raises; the property test hunts bugs
-        return []
+    return [Hit(RULE.id, offset, info.describe(), info.fingerprint, detail)
+            for offset, info, detail in find(data)]

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from generator.lint import registry
-from generator.lint.allow import Suppressed
-from generator.lint.engine import LintResult, severity_counts
 from generator.lint.finding import Finding, Severity
+from generator.lint.result import LintResult, Suppressed, severity_counts
 
 SCHEMA_VERSION = 1
 
@@ -31,7 +29,7 @@ def suppression_dict(s: Suppressed) -> dict[str, Any]:
 
 
 def document(result: LintResult) -> dict[str, Any]:
-    fixes = {r.id: r.fix for r in registry.all_rules()}
+    fixes = {r.id: r.fix for r in result.rules.values()}
     counts = severity_counts(result.findings)
     return {
         "version": SCHEMA_VERSION,

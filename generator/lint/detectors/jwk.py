@@ -10,23 +10,23 @@ Objects are found around each `kty` by brace matching; quotes may be JSON, JS, A
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Callable, Iterable, Iterator
 
 from generator.lint.base import FileContext
+from generator.lint.codec import b64decode_exact
 from generator.lint.finding import Hit, Rule, fingerprint
+from generator.lint.keys import CURVES
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        id="jwk-private-key",
-        summary="JSON Web Key with private members (d, p, q, ...) or a symmetric `oct` key (k)",
-        why="A private JWK is the private key itself; whoever reads it can sign JWT assertions "
-        "as your integration user.",
-        fix="Remove the private members (keep only the public JWK or JWKS), purge the file from "
-        "history and rotate the key.",
-    ),
+RULE = Rule(
+    id="jwk-private-key",
+    summary="JSON Web Key with private members (d, p, q, ...) or a symmetric `oct` key (k)",
+    why="A private JWK is the private key itself; whoever reads it can sign JWT assertions "
+    "as your integration user.",
+    fix="Remove the private members (keep only the public JWK or JWKS), purge the file from "
+    "history and rotate the key.",
 )
+RULES: tuple[Rule, ...] = (RULE,)
 
 _Q = rb"(?:\\{0,3}[\"']|&quot;|&#34;)?"
 _SEP = rb"\s*(?::|=>?)\s*"
@@ -42,18 +42,9 @@ _MEMBER = re.compile(
 )
 _WINDOW = 65536
 # Private scalar sizes in bytes (EC/OKP), leniency of one byte for stripped leading zeros.
-_D_SIZES = {
-    b"P-256": 32,
-    b"secp256k1": 32,
-    b"P-384": 48,
-    b"P-521": 66,
-    b"Ed25519": 32,
-    b"X25519": 32,
-    b"Ed448": 57,
-    b"X448": 56,
-}
-_EC_CURVES = (b"P-256", b"P-384", b"P-521")
-_OKP_CURVES = (b"Ed25519", b"Ed448", b"X25519", b"X448")
+_D_SIZES = {c.name.encode(): c.scalar for c in CURVES if c.scalar}
+_EC_CURVES = {c.name.encode(): c.openssl for c in CURVES if c.jwk_ec}  # crv -> OpenSSL name
+_OKP_CURVES = tuple(c.name.encode() for c in CURVES if not c.oid and c.scalar)
 
 
 def _okp_loader(crv: bytes) -> Callable[[bytes], object]:
@@ -69,18 +60,9 @@ def _okp_loader(crv: bytes) -> Callable[[bytes], object]:
     return loaders[crv]
 
 
-def _b64(value: bytes) -> bytes | None:
-    """base64url (or base64) decoded, or None; never raises."""
-    try:
-        text = value.rstrip(b"=").replace(b"+", b"-").replace(b"/", b"_")
-        return base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
-    except ValueError:
-        return None
-
-
 def _material(value: bytes | None, low: int, high: int) -> bytes | None:
     """Decoded bytes when they look like key material of a plausible size (not a placeholder)."""
-    raw = _b64(value) if value is not None else None
+    raw = b64decode_exact(value) if value is not None else None
     if raw is None or not low <= len(raw) <= high:
         return None
     return raw if len(set(raw)) >= min(len(raw) // 3, 12) else None
@@ -129,7 +111,7 @@ def _object(data: bytes, pos: int) -> tuple[int, int]:
 
 def _public_fp(kty: bytes, members: dict[bytes, tuple[int, bytes]]) -> str | None:
     def get(name: bytes) -> bytes | None:
-        return _b64(members[name][1]) if name in members else None
+        return b64decode_exact(members[name][1]) if name in members else None
 
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -142,10 +124,9 @@ def _public_fp(kty: bytes, members: dict[bytes, tuple[int, bytes]]) -> str | Non
             key = rsa.RSAPublicNumbers(int.from_bytes(e, "big"), int.from_bytes(n, "big"))
             key = key.public_key()
         elif kty == b"EC" and x and y and crv in _EC_CURVES:
-            curves: dict[bytes, ec.EllipticCurve] = {
-                b"P-256": ec.SECP256R1(), b"P-384": ec.SECP384R1(), b"P-521": ec.SECP521R1()}
+            curve: ec.EllipticCurve = getattr(ec, _EC_CURVES[crv].upper())()
             numbers = ec.EllipticCurvePublicNumbers(
-                int.from_bytes(x, "big"), int.from_bytes(y, "big"), curves[crv]
+                int.from_bytes(x, "big"), int.from_bytes(y, "big"), curve
             )
             key = numbers.public_key()
         elif kty == b"OKP" and x and crv in _OKP_CURVES:
@@ -174,7 +155,7 @@ def _judge(kty: bytes, members: dict[bytes, tuple[int, bytes]]) -> tuple[str, by
         d = _material(value(b"d"), 64, 2048)
         p, q = _material(value(b"p"), 32, 1024), _material(value(b"q"), 32, 1024)
         secret = d or (p + q if p and q else None)
-        n = _b64(value(b"n") or b"")
+        n = b64decode_exact(value(b"n") or b"")
         bits = len(n) * 8 if n and len(n) >= 64 else len(d or b"") * 8 or len(secret or b"") * 4
         return (f"RSA {bits}", secret) if secret else None
     size = _D_SIZES.get(crv)
@@ -199,10 +180,7 @@ def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:
     """Hits for private JWKs in one blob. Never raises."""
     if b"kty" not in data:
         return []
-    try:
-        return list(_scan(data))
-    except Exception:  # noqa: BLE001 - arbitrary bytes must never crash the linter
-        return []
+    return list(_scan(data))
 
 
 def _scan(data: bytes) -> Iterator[Hit]:
@@ -224,4 +202,4 @@ def _scan(data: bytes) -> Iterator[Hit]:
         offset = members[private[0]][0] if private else match.start()
         fp = _public_fp(kty, members) or fingerprint(secret)
         names = ",".join(n.decode() for n in private)
-        yield Hit("jwk-private-key", offset, kind, fp, f"JWK ({kty.decode()}) > private {names}")
+        yield Hit(RULE.id, offset, kind, fp, f"JWK ({kty.decode()}) > private {names}")

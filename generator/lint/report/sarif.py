@@ -1,5 +1,6 @@
-"""SARIF 2.1.0. Rule metadata comes from the registry; suppressed findings are included with a
-`suppressions` entry (kind inSource for inline markers, external for the config allowlist)."""
+"""SARIF 2.1.0. Rule metadata comes with the result (the rules the scan ran); suppressed
+findings are included with a `suppressions` entry (kind inSource for inline markers, external
+for the config allowlist)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from generator import __version__
-from generator.lint import registry
-from generator.lint.allow import Suppressed
-from generator.lint.engine import LintResult
 from generator.lint.finding import Finding, Rule, Severity
+from generator.lint.result import LintResult, Suppressed
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
@@ -33,7 +32,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
 
 
 def _location(f: Finding) -> dict[str, Any]:
-    outer, _, member = f.path.partition("!")
+    outer, member = f.location.file, f.location.member
     if outer.startswith("/"):
         artifact: dict[str, Any] = {"uri": PurePosixPath(outer).as_uri()}
     else:
@@ -45,7 +44,7 @@ def _location(f: Finding) -> dict[str, Any]:
 
 
 def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None) -> dict[str, Any]:
-    outer, _, member = f.path.partition("!")
+    member = f.location.member
     text = f.message
     if member:
         text += f" in archive member {member}" + (f" (line {f.line})" if f.line else "")
@@ -78,7 +77,7 @@ def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None) -
 
 
 def document(result: LintResult) -> dict[str, Any]:
-    rules = sorted(registry.all_rules(), key=lambda r: r.id)
+    rules = sorted(result.rules.values(), key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
     results = [_result(f, index, None) for f in result.findings]
     results += [_result(s.finding, index, s) for s in result.suppressed]
@@ -96,7 +95,7 @@ def document(result: LintResult) -> dict[str, Any]:
             "originalUriBaseIds": {"%SRCROOT%": {
                 "description": {"text": "The scanned project root."}}},
             "results": results,
-            "invocations": [{"executionSuccessful": not result.unreadable}],
+            "invocations": [{"executionSuccessful": not result.incomplete}],
         }],
     }
 

@@ -20,54 +20,54 @@ if TYPE_CHECKING:
 from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, Severity, fingerprint
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        id="eca-global-oauth-file",
-        summary="External Client App global OAuth settings file inside a package directory",
-        why="ExtlClntAppGlobalOauthSettings holds the consumer key and secret; Salesforce says it "
-        "can't be packaged and must not be added to source control.",
-        fix="Move it out of the package directory (or .forceignore it) and keep only a template "
-        "with placeholders; each subscriber creates its own External Client App.",
-    ),
-    Rule(
-        id="oauth-consumer-secret",
-        summary="OAuth consumer secret (or a global-settings consumer key) with a real value",
-        why="A consumer secret lets anyone act as your OAuth client; retrieved global OAuth "
-        "settings carry both key and secret.",
-        fix="Empty the value (or use a placeholder), purge it from history and rotate the "
-        "secret in Setup.",
-    ),
-    Rule(
-        id="push-signing-secret",
-        summary="External Client App push settings with an Apple password/signing key or an "
-        "Android service account",
-        why="Push credentials let anyone send notifications as your app.",
-        fix="Remove the values from the file, purge history, and revoke and reissue the "
-        "credentials with Apple or Google.",
-    ),
-    Rule(
-        id="certificate-in-package",
-        summary="Certificate metadata (certs/*.crt, *.crt-meta.xml) inside a package directory",
-        why="Shipping an org certificate makes every subscriber share your signing identity, "
-        "defeating bring-your-own-credentials.",
-        fix="Move the certificate out of the package directory; each subscriber creates its own "
-        "certificate in Setup.",
-    ),
-    Rule(
-        id="hardcoded-consumer-key",
-        summary="Hard-coded OAuth consumer key (3MVG...) in code or metadata",
-        why="The package must use the consumer key each subscriber enters at setup; a hard-coded "
-        "key ties every install to one OAuth client.",
-        fix="Read the consumer key from the subscriber's configuration (custom setting) instead.",
-    ),
-    Rule(
-        id="key-file-in-package",
-        summary="Key or keystore file (.key, .p12, .pfx, .jks, .keystore) in a package directory",
-        why="Such files usually hold private keys; in a package directory they would ship.",
-        fix="Move the file out of the package directory and out of the repository.",
-        severity=Severity.WARNING,
-    ),
+ECA_GLOBAL_OAUTH_FILE = Rule(
+    id="eca-global-oauth-file",
+    summary="External Client App global OAuth settings file inside a package directory",
+    why="ExtlClntAppGlobalOauthSettings holds the consumer key and secret; Salesforce says it "
+    "can't be packaged and must not be added to source control.",
+    fix="Move it out of the package directory (or .forceignore it) and keep only a template "
+    "with placeholders; each subscriber creates its own External Client App.",
 )
+CONSUMER_SECRET = Rule(
+    id="oauth-consumer-secret",
+    summary="OAuth consumer secret (or a global-settings consumer key) with a real value",
+    why="A consumer secret lets anyone act as your OAuth client; retrieved global OAuth "
+    "settings carry both key and secret.",
+    fix="Empty the value (or use a placeholder), purge it from history and rotate the "
+    "secret in Setup.",
+)
+PUSH_SIGNING_SECRET = Rule(
+    id="push-signing-secret",
+    summary="External Client App push settings with an Apple password/signing key or an "
+    "Android service account",
+    why="Push credentials let anyone send notifications as your app.",
+    fix="Remove the values from the file, purge history, and revoke and reissue the "
+    "credentials with Apple or Google.",
+)
+CERTIFICATE_IN_PACKAGE = Rule(
+    id="certificate-in-package",
+    summary="Certificate metadata (certs/*.crt, *.crt-meta.xml) inside a package directory",
+    why="Shipping an org certificate makes every subscriber share your signing identity, "
+    "defeating bring-your-own-credentials.",
+    fix="Move the certificate out of the package directory; each subscriber creates its own "
+    "certificate in Setup.",
+)
+CONSUMER_KEY = Rule(
+    id="hardcoded-consumer-key",
+    summary="Hard-coded OAuth consumer key (3MVG...) in code or metadata",
+    why="The package must use the consumer key each subscriber enters at setup; a hard-coded "
+    "key ties every install to one OAuth client.",
+    fix="Read the consumer key from the subscriber's configuration (custom setting) instead.",
+)
+KEY_FILE_IN_PACKAGE = Rule(
+    id="key-file-in-package",
+    summary="Key or keystore file (.key, .p12, .pfx, .jks, .keystore) in a package directory",
+    why="Such files usually hold private keys; in a package directory they would ship.",
+    fix="Move the file out of the package directory and out of the repository.",
+    severity=Severity.WARNING,
+)
+RULES: tuple[Rule, ...] = (ECA_GLOBAL_OAUTH_FILE, CONSUMER_SECRET, PUSH_SIGNING_SECRET,
+                           CERTIFICATE_IN_PACKAGE, CONSUMER_KEY, KEY_FILE_IN_PACKAGE)
 
 _GLOBAL_SUFFIXES = (".ecaglbloauth-meta.xml", ".ecaglbloauth")
 _PUSH_SUFFIXES = (".ecapush-meta.xml", ".ecapush")
@@ -127,11 +127,11 @@ def _path_rules(ctx: FileContext) -> list[tuple[str, str]]:
     name, path = ctx.name.lower(), "/" + ctx.path.lower()
     found = []
     if name.endswith(_GLOBAL_SUFFIXES) or "/extlclntappglobaloauthsets/" in path:
-        found.append(("eca-global-oauth-file", "global OAuth settings in a package dir"))
+        found.append((ECA_GLOBAL_OAUTH_FILE.id, "global OAuth settings in a package dir"))
     if name.endswith(".crt-meta.xml") or (name.endswith(".crt") and "/certs/" in path):
-        found.append(("certificate-in-package", "Certificate metadata in a package dir"))
+        found.append((CERTIFICATE_IN_PACKAGE.id, "Certificate metadata in a package dir"))
     if name.endswith(_KEY_SUFFIXES):
-        found.append(("key-file-in-package", f"file name *{name[name.rfind('.') :]}"))
+        found.append((KEY_FILE_IN_PACKAGE.id, f"file name *{name[name.rfind('.') :]}"))
     return found
 
 
@@ -201,20 +201,20 @@ def _content_hits(ctx: FileContext, data: bytes) -> Iterator[Hit]:
             continue
         raw = text.strip().encode()
         if element == "consumerSecret":
-            yield _hit("oauth-consumer-secret", offset, f"{root or 'XML'} {element}", raw)
+            yield _hit(CONSUMER_SECRET.id, offset, f"{root or 'XML'} {element}", raw)
         elif element == "consumerKey" and (
             root == "ExtlClntAppGlobalOauthSettings" or name.endswith(_GLOBAL_SUFFIXES)
         ):
-            yield _hit("oauth-consumer-secret", offset, f"{root or 'XML'} {element}", raw)
+            yield _hit(CONSUMER_SECRET.id, offset, f"{root or 'XML'} {element}", raw)
         elif (parent, element) in _PUSH or (
             not parsed and element != "consumerKey" and name.endswith(_PUSH_SUFFIXES)
         ):
-            yield _hit("push-signing-secret", offset, f"{parent or 'push'}/{element}", raw)
+            yield _hit(PUSH_SIGNING_SECRET.id, offset, f"{parent or 'push'}/{element}", raw)
     if head != b"<":
         for m in _CODE_SECRET.finditer(data):
             if _real(m.group(1).decode()):
                 yield _hit(
-                    "oauth-consumer-secret", m.start(), "consumer secret literal", m.group(1)
+                    CONSUMER_SECRET.id, m.start(), "consumer secret literal", m.group(1)
                 )
 
 
@@ -226,16 +226,13 @@ def wants(ctx: FileContext, data: bytes) -> bool:
 
 def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:
     """Path and content hits for one file. Never raises."""
-    try:
-        hits = list(_path_hits(ctx, data))
-        if any(rx.search(data) for rx in _CONTENT):
-            hits += _content_hits(ctx, data)
-        if b"3MVG" in data:
-            taken = {h.offset for h in hits if h.rule_id == "oauth-consumer-secret"}
-            hits += _consumer_keys(data, taken)
-        return hits
-    except Exception:  # noqa: BLE001 - arbitrary bytes must never crash the linter
-        return []
+    hits = list(_path_hits(ctx, data))
+    if any(rx.search(data) for rx in _CONTENT):
+        hits += _content_hits(ctx, data)
+    if b"3MVG" in data:
+        taken = {h.offset for h in hits if h.rule_id == CONSUMER_SECRET.id}
+        hits += _consumer_keys(data, taken)
+    return hits
 
 
 def _consumer_keys(data: bytes, taken: set[int]) -> Iterator[Hit]:
@@ -248,4 +245,4 @@ def _consumer_keys(data: bytes, taken: set[int]) -> Iterator[Hit]:
             continue
         if any(0 <= m.start() - t < 200 for t in taken):
             continue  # the consumerKey element already reported as oauth-consumer-secret
-        yield _hit("hardcoded-consumer-key", m.start(), "consumer key literal", token)
+        yield _hit(CONSUMER_KEY.id, m.start(), "consumer key literal", token)

@@ -6,31 +6,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from generator.lint.engine import LintResult
+from generator.lint.result import LintResult
 
 Writer = Callable[[LintResult, TextIO], None]
 
 
 def _text(result: LintResult, stream: TextIO) -> None:
-    from generator.report import console
+    from generator.lint.report import text
 
-    console.write(result, stream)
+    text.write(result, stream)
 
 
 def _json(result: LintResult, stream: TextIO) -> None:
-    from generator.report import json_out
+    from generator.lint.report import json_out
 
     json_out.write(result, stream)
 
 
 def _sarif(result: LintResult, stream: TextIO) -> None:
-    from generator.report import sarif
+    from generator.lint.report import sarif
 
     sarif.write(result, stream)
 
 
 def _github(result: LintResult, stream: TextIO) -> None:
-    from generator.report import github
+    from generator.lint.report import github
 
     github.write(result, stream)
 

@@ -15,33 +15,33 @@ import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from generator.lint.asn1 import BerItem, ber_children, ber_item, encode_oid, octets
 from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, fingerprint
-from generator.lint.keys import KeyInfo, classify_der, encode_oid
+from generator.lint.keys import OPENSSL_CURVES, KeyInfo, classify_der
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        id="der-private-key",
-        summary="Binary DER private key (PKCS#1, PKCS#8, encrypted PKCS#8, SEC1, DSA)",
-        why="A private key in the repository or package lets anyone sign as you; it ships to "
-        "every subscriber and stays in git history.",
-        fix="Delete the file, purge it from git history, and rotate the key (new certificate).",
-    ),
-    Rule(
-        id="pkcs12-private-key",
-        summary="PKCS#12 (.p12/.pfx, any name) holding a private or secret key",
-        why="A PKCS#12 password is usually weak or default; the key inside is a leaked key.",
-        fix="Remove the file, purge it from history and rotate the key. Ship only the public "
-        "certificate, never a keystore.",
-    ),
-    Rule(
-        id="keystore-private-key",
-        summary="Java keystore (JKS/JCEKS) with a PrivateKeyEntry or SecretKeyEntry",
-        why="Salesforce 'Export to Keystore' writes the org's private key into a JKS file; "
-        "keystore passwords are weak and the key inside is a leaked key.",
-        fix="Remove the keystore, purge it from history and rotate the certificate in Setup.",
-    ),
+DER = Rule(
+    id="der-private-key",
+    summary="Binary DER private key (PKCS#1, PKCS#8, encrypted PKCS#8, SEC1, DSA)",
+    why="A private key in the repository or package lets anyone sign as you; it ships to "
+    "every subscriber and stays in git history.",
+    fix="Delete the file, purge it from git history, and rotate the key (new certificate).",
 )
+PKCS12 = Rule(
+    id="pkcs12-private-key",
+    summary="PKCS#12 (.p12/.pfx, any name) holding a private or secret key",
+    why="A PKCS#12 password is usually weak or default; the key inside is a leaked key.",
+    fix="Remove the file, purge it from history and rotate the key. Ship only the public "
+    "certificate, never a keystore.",
+)
+KEYSTORE = Rule(
+    id="keystore-private-key",
+    summary="Java keystore (JKS/JCEKS) with a PrivateKeyEntry or SecretKeyEntry",
+    why="Salesforce 'Export to Keystore' writes the org's private key into a JKS file; "
+    "keystore passwords are weak and the key inside is a leaked key.",
+    fix="Remove the keystore, purge it from history and rotate the certificate in Setup.",
+)
+RULES: tuple[Rule, ...] = (DER, PKCS12, KEYSTORE)
 
 _P12_PASSWORDS: tuple[bytes | None, ...] = (None, b"", b"changeit", b"changeme", b"password")
 
@@ -51,57 +51,6 @@ _SIGNED = encode_oid("1.2.840.113549.1.7.2")
 _ENCRYPTED = encode_oid("1.2.840.113549.1.7.6")
 _BAG = "1.2.840.113549.1.12.10.1."
 _KEY_BAG, _SHROUDED, _SECRET, _NESTED = (encode_oid(_BAG + n) for n in "1256")
-
-_Item = tuple[int, int, int, int, int]  # tag, content start, content end, next, tag position
-
-
-def _ber(buf: bytes, pos: int, depth: int = 0) -> _Item | None:
-    """One BER TLV (definite or indefinite length) fully inside buf, or None."""
-    if pos + 2 > len(buf) or depth > 24 or buf[pos] & 0x1F == 0x1F:
-        return None
-    tag, first = buf[pos], buf[pos + 1]
-    if first == 0x80:  # indefinite: constructed only, ends with 00 00
-        if not tag & 0x20:
-            return None
-        p = pos + 2
-        while buf[p : p + 2] != b"\0\0":
-            item = _ber(buf, p, depth + 1)
-            if item is None:
-                return None
-            p = item[3]
-        return tag, pos + 2, p, p + 2, pos
-    start, length = pos + 2, first
-    if first > 0x80:
-        count = first & 0x7F
-        if count > 4:
-            return None
-        start += count
-        length = int.from_bytes(buf[pos + 2 : start], "big")
-    end = start + length
-    return (tag, start, end, end, pos) if end <= len(buf) else None
-
-
-def _kids(buf: bytes, item: _Item) -> list[_Item] | None:
-    out, pos = [], item[1]
-    while pos < item[2]:
-        kid = _ber(buf, pos)
-        if kid is None:
-            return None
-        out.append(kid)
-        pos = kid[3]
-    return out
-
-
-def _octets(buf: bytes, item: _Item, depth: int = 0) -> bytes | None:
-    """OCTET STRING content, joining BER constructed segments."""
-    if item[0] == 0x04:
-        return buf[item[1] : item[2]]
-    kids = _kids(buf, item) if item[0] == 0x24 and depth < 8 else None
-    if kids is None:
-        return None
-    parts = [_octets(buf, k, depth + 1) for k in kids]
-    return None if any(p is None for p in parts) else b"".join(p or b"" for p in parts)
-
 
 @dataclass(slots=True)
 class _P12:
@@ -115,24 +64,24 @@ def _pfx(data: bytes) -> _P12 | None:
     """PKCS#12 PFX shape (version 3, ContentInfo) or None; never raises. Trailing bytes after
     the PFX are ignored; a truncated PFX is reported from the key-bag OIDs it still shows."""
     try:
-        top = _ber(data, 0)
+        top = ber_item(data, 0)
         if top is None:
             return _truncated_pfx(data)
         if top[0] != 0x30:
             return None
         data = data[: top[3]]
-        kids = _kids(data, top)
+        kids = ber_children(data, top)
         if not kids or len(kids) < 2 or data[kids[0][1] : kids[0][2]] != b"\x03":
             return None
-        info = _kids(data, kids[1])
+        info = ber_children(data, kids[1])
         if not info or info[0][0] != 0x06:
             return None
         oid = data[info[0][1] : info[0][2]]
         if oid not in (_DATA, _SIGNED):
             return None
         found = _P12([], end=top[3])
-        wrapped = _kids(data, info[1]) if len(info) > 1 and info[1][0] == 0xA0 else None
-        safe = _octets(data, wrapped[0]) if oid == _DATA and wrapped else None
+        wrapped = ber_children(data, info[1]) if len(info) > 1 and info[1][0] == 0xA0 else None
+        safe = octets(data, wrapped[0]) if oid == _DATA and wrapped else None
         if safe is None:
             found.odd = True
             return found
@@ -159,26 +108,26 @@ def _truncated_pfx(data: bytes) -> _P12 | None:
     return found
 
 
-def _tagged(buf: bytes, found: _P12) -> Iterator[tuple[bytes, list[_Item] | None]]:
+def _tagged(buf: bytes, found: _P12) -> Iterator[tuple[bytes, list[BerItem] | None]]:
     """(OID, contents of the [0] wrapper or None) of each `SEQUENCE { OID, [0] ... }` in the
     SEQUENCE at the start of buf (ContentInfos, SafeBags); anything else marks `found.odd`."""
-    top = _ber(buf, 0)
-    items = _kids(buf, top) if top and top[0] == 0x30 else None
+    top = ber_item(buf, 0)
+    items = ber_children(buf, top) if top and top[0] == 0x30 else None
     if items is None:
         found.odd = True
         return
     for item in items:
-        kids = _kids(buf, item)
+        kids = ber_children(buf, item)
         if not kids or kids[0][0] != 0x06:
             found.odd = True
             continue
-        wrapped = _kids(buf, kids[1]) if len(kids) > 1 and kids[1][0] == 0xA0 else None
+        wrapped = ber_children(buf, kids[1]) if len(kids) > 1 and kids[1][0] == 0xA0 else None
         yield buf[kids[0][1] : kids[0][2]], wrapped
 
 
 def _auth_safe(buf: bytes, found: _P12) -> None:
     for oid, wrapped in _tagged(buf, found):
-        if oid == _DATA and wrapped and (contents := _octets(buf, wrapped[0])) is not None:
+        if oid == _DATA and wrapped and (contents := octets(buf, wrapped[0])) is not None:
             _bags(contents, found, 0)
         elif oid == _ENCRYPTED:
             found.opaque += 1
@@ -198,7 +147,7 @@ def _bags(buf: bytes, found: _P12, depth: int) -> None:
             _bags(buf[value[0][4] : value[0][3]], found, depth + 1)
 
 
-def _classify_bag(buf: bytes, value: list[_Item] | None) -> KeyInfo | None:
+def _classify_bag(buf: bytes, value: list[BerItem] | None) -> KeyInfo | None:
     if not value:
         return None
     return classify_der(buf[value[0][4] : value[0][3]])
@@ -241,7 +190,7 @@ def _scan_p12(data: bytes, found: _P12) -> Iterator[Hit]:
             best = opened[1] if opened and opened[1] else info
             kind = f"PKCS#12 {best.kind}" if best else f"PKCS#12 {bag}"
             fp = best.fingerprint if best else fingerprint(data)
-            yield Hit("pkcs12-private-key", 0, kind, fp, f"PKCS#12 > {bag}")
+            yield Hit(PKCS12.id, 0, kind, fp, f"PKCS#12 > {bag}")
         return
     if opened is not None:
         if opened[0]:
@@ -249,12 +198,12 @@ def _scan_p12(data: bytes, found: _P12) -> Iterator[Hit]:
             kind = f"PKCS#12 {info.kind}" if info else "PKCS#12 private key"
             fp = info.fingerprint if info else fingerprint(data)
             yield Hit(
-                "pkcs12-private-key", 0, kind, fp, "PKCS#12 opened with a well-known password"
+                PKCS12.id, 0, kind, fp, "PKCS#12 opened with a well-known password"
             )
         return
     if found.odd:
         yield Hit(
-            "pkcs12-private-key",
+            PKCS12.id,
             0,
             "PKCS#12, possibly with a private key (could not open)",
             fingerprint(data),
@@ -279,8 +228,7 @@ def _public_kind(cert_der: bytes) -> tuple[str, str] | None:
     curve = getattr(pub, "curve", None)
     name = type(pub).__name__.removeprefix("_").replace("PublicKey", "")
     if curve is not None:
-        curves = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
-        kind = f"EC {curves.get(curve.name, curve.name)}"
+        kind = f"EC {OPENSSL_CURVES.get(curve.name, curve.name)}"
     else:
         kind = f"{name} {size}" if size else name
     return kind, fingerprint(spki)
@@ -332,11 +280,11 @@ def _scan_keystore(data: bytes, store: str) -> Iterator[Hit]:
                 kind = first[0] if first else (key.kind if key else "private key")
                 fp = first[1] if first else (key.fingerprint if key else fingerprint(data))
                 yield Hit(
-                    "keystore-private-key", at, f"{store} {kind}", fp, f"{store} > PrivateKeyEntry"
+                    KEYSTORE.id, at, f"{store} {kind}", fp, f"{store} > PrivateKeyEntry"
                 )
             elif tag == 3 and store == "JCEKS":  # SecretKeyEntry: a serialized SealedObject
                 yield Hit(
-                    "keystore-private-key",
+                    KEYSTORE.id,
                     at,
                     "JCEKS secret key",
                     fingerprint(data),
@@ -347,7 +295,7 @@ def _scan_keystore(data: bytes, store: str) -> Iterator[Hit]:
                 raise ValueError("entry tag")
     except (ValueError, struct.error):
         yield Hit(
-            "keystore-private-key",
+            KEYSTORE.id,
             rd.pos,
             f"{store}, possibly with a private key (could not parse)",
             fingerprint(data),
@@ -374,10 +322,7 @@ def wants(ctx: FileContext, data: bytes) -> bool:
 
 def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:
     """Hits for DER keys, PKCS#12 and Java keystores in one blob. Never raises."""
-    try:
-        return list(_scan(data))
-    except Exception:  # noqa: BLE001 - arbitrary bytes must never crash the linter
-        return []
+    return list(_scan(data))
 
 
 def _scan(data: bytes) -> Iterator[Hit]:
@@ -395,5 +340,5 @@ def _scan(data: bytes) -> Iterator[Hit]:
         info = classify_der(blob, truncated_ok=True)
         if info is not None:
             detail = "binary DER" + (" (truncated)" if info.truncated else "")
-            yield Hit("der-private-key", 0, info.kind, info.fingerprint, detail)
+            yield Hit(DER.id, 0, info.kind, info.fingerprint, detail)
             return

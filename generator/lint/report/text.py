@@ -8,9 +8,8 @@ from typing import TextIO
 from rich.console import Console
 from rich.markup import escape
 
-from generator.lint import registry
-from generator.lint.engine import LintResult, severity_counts
 from generator.lint.finding import Finding, Severity
+from generator.lint.result import LintResult, severity_counts
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 
@@ -44,7 +43,7 @@ def _finding_lines(f: Finding, fix: str) -> list[str]:
 
 def write(result: LintResult, stream: TextIO) -> None:
     console = Console(file=stream, highlight=False, soft_wrap=True, emoji=False)
-    fixes = {r.id: r.fix for r in registry.all_rules()}
+    fixes = {r.id: r.fix for r in result.rules.values()}
     for path, group in groupby(result.findings, key=lambda f: f.path):
         items = list(group)
         tag = " [cyan](ships in package)[/]" if items[0].in_package else ""
@@ -66,7 +65,7 @@ def write(result: LintResult, stream: TextIO) -> None:
     scanned = (f"{_plural(result.files_scanned, 'file')} "
                f"({_size(result.bytes_scanned)}) scanned")
     if result.findings:
-        files = len({f.path.split('!', 1)[0] for f in result.findings})
+        files = len({f.location.file for f in result.findings})
         console.print(
             f"[bold red]{_plural(len(result.findings), 'finding')}[/] "
             f"({_plural(counts[Severity.ERROR], 'error')}, "

@@ -1,0 +1,1 @@
+"""The detectors: one module each, listed in order in registry.DETECTORS."""

@@ -1,0 +1,73 @@
+"""LintResult: everything a reporter reads, including the rule table the scan used, and the
+rules a scan reports about its own completeness. Importing this module loads no detector and no
+engine, so `generator.lint.report` stays cheap."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from generator.lint.finding import Finding, Rule, Severity
+
+UNREADABLE_FILE = Rule(
+    id="unreadable-file",
+    summary="File that could not be read",
+    why="A file that cannot be read cannot be proven free of key material, and it may still "
+        "be committed or packaged.",
+    fix="Fix the permissions or remove the file; scaffold lint exits 2 until it can read it.",
+)
+SYMLINK_OUTSIDE_ROOT = Rule(
+    id="symlink-outside-root",
+    summary="Symbolic link pointing outside the scanned directory (not followed)",
+    why="Packaging reads the file a link points to, wherever it is, so a link can carry a "
+        "key (e.g. ~/.ssh/id_rsa) that a scan of the project never sees.",
+    fix="Replace the link with the file it points to, or remove it.",
+)
+DETECTOR_ERROR = Rule(
+    id="detector-error",
+    summary="A detector failed on this file, so it was not fully checked",
+    why="A file that a detector could not finish cannot be proven free of key material; "
+        "scaffold lint fails closed and exits 2 rather than reporting a clean result.",
+    fix="This is a scaffold bug: report it with the detector name and exception type from the "
+        "message. Until it is fixed, check the file by hand; scaffold lint exits 2 meanwhile.",
+)
+RULES: tuple[Rule, ...] = (UNREADABLE_FILE, SYMLINK_OUTSIDE_ROOT, DETECTOR_ERROR)
+# a finding of these means some input was not checked: the CLI exits 2
+INCOMPLETE: frozenset[str] = frozenset({UNREADABLE_FILE.id, DETECTOR_ERROR.id})
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A finding that an allow marker or entry hides; reporters still list it."""
+
+    finding: Finding
+    source: str  # "inline" or "config"
+    reason: str
+    where: str  # "path:line" of the marker, or ".scaffold-lint.toml allow[N]"
+
+
+@dataclass(frozen=True, slots=True)
+class LintResult:
+    findings: tuple[Finding, ...]  # unsuppressed, sorted by path, line, rule id
+    suppressed: tuple[Suppressed, ...]
+    files_scanned: int
+    bytes_scanned: int
+    notes: tuple[str, ...] = ()  # diagnostics for stderr (never key bytes)
+    rules: Mapping[str, Rule] = field(kw_only=True)  # the registry's rules, by id
+
+    @property
+    def unreadable(self) -> bool:
+        """Some input could not be read."""
+        return any(f.rule_id == UNREADABLE_FILE.id for f in self.findings)
+
+    @property
+    def incomplete(self) -> bool:
+        """Some input could not be read or checked (a detector failed): the CLI exits 2."""
+        return any(f.rule_id in INCOMPLETE for f in self.findings)
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
+    counts = dict.fromkeys(Severity, 0)
+    for f in findings:
+        counts[f.severity] += 1
+    return counts
