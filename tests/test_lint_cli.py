@@ -65,8 +65,11 @@ def test_exit_1_on_a_key_with_path_rule_type_and_fingerprint(cli, in_dir):
     assert re.search(r"sha256:[0-9a-f]{16}", result.stdout)
 
 
+PACKAGED = '{"packageDirectories": [{"path": "force-app", "package": "P"}]}'
+
+
 def test_warnings_alone_exit_1(cli, in_dir, fake):
-    make_tree(in_dir, {"sfdx-project.json": '{"packageDirectories": [{"path": "force-app"}]}',
+    make_tree(in_dir, {"sfdx-project.json": PACKAGED,
                        "force-app/server.key": b""})
     result = cli(["lint", "--format", "json"])
     assert result.exit_code == 1
@@ -218,7 +221,7 @@ def test_staged_is_not_fooled_by_gitattributes(cli, monkeypatch, tmp_path):
 def test_staged_limits_to_given_paths_and_reads_project_from_index(cli, monkeypatch, tmp_path,
                                                                    fake):
     repo = git_repo(tmp_path / "r")
-    make_tree(repo, {"sfdx-project.json": '{"packageDirectories": [{"path": "force-app"}]}',
+    make_tree(repo, {"sfdx-project.json": PACKAGED,
                      "force-app/a.key": b"", "other/b.txt": b"FAKEKEY"})
     _git(repo, "add", "-A")
     (repo / "sfdx-project.json").write_text('{"packageDirectories": [{"path": "nothing"}]}')

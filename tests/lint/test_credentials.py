@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.lint.detectors import credentials
 from generator.lint.base import FileContext
+from generator.lint.detectors import credentials
 from generator.lint.finding import Location
 
 ALNUM = string.ascii_letters + string.digits
