@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.lint import shapes
 from generator.lint.base import FileContext
 from generator.lint.detectors import credentials
 from generator.lint.finding import Location
@@ -28,7 +29,7 @@ def _ctx(path: str, in_package: bool = False) -> FileContext:
 def _rand(n: int, alphabet: str = ALNUM) -> str:
     while True:
         value = "".join(secrets.choice(alphabet) for _ in range(n))
-        if credentials._random(value, 0):  # a random draw that happens to spell "xxxx" is redrawn
+        if shapes.random_token(value, 0):  # a random draw that happens to spell "xxxx" is redrawn
             return value
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 
 from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, Severity, fingerprint
+from generator.lint.shapes import consumer_secret, random_token
 
 _ROTATE = ("Revoke it now (Setup > Connected Apps OAuth Usage, or `sf org logout`), purge it "
            "from git history, and keep credentials in your CI's secret store, never in files in "
@@ -67,8 +68,6 @@ _SECRET = re.compile(rb"(?i)(?<![A-Za-z0-9])[A-Za-z0-9_.-]*(?:consumer|client)[_
 _KEY_JSON = re.compile(rb"\"service\"\s*:\s*\"sfdx\"")
 _OPENSSL_B64 = re.compile(rb"\s{0,64}U2FsdGVkX1")
 _HARDIS = re.compile(rb"\s*[0-9a-f]{32}:[0-9a-f]{64,}\s*")
-_FAKE = re.compile(r"(?i)x{4}|0{10}|\.\.\.|\*\*\*|placeholder|redacted|example|dummy|sample"
-                   r"|changeme|your[_-]?|hidden|mask")
 TRIGGERS = (rb"force:", rb"00D[A-Za-z0-9]{12}", rb"ccess_?[Tt]oken\"", rb"efresh_?[Tt]oken\"",
             rb"fdxAuthUrl\"", rb"ECRET", rb"ecret", rb"service\"\s*:\s*\"sfdx")
 
@@ -83,27 +82,12 @@ _ENCRYPTED_SUFFIXES = tuple(f"{k}{e}" for k in (".key", ".pem", ".p12", ".pfx", 
                             for e in (".enc", ".gpg", ".age"))
 
 
-def _random(value: str, min_len: int) -> bool:
-    """Shaped like a generated credential: long, varied, mixed classes, not a placeholder."""
-    classes = sum(bool(re.search(rx, value)) for rx in ("[a-z]", "[A-Z]", "[0-9]"))
-    return (len(value) >= min_len and len(set(value)) >= min(16, len(value) // 3)
-            and classes >= 2 and not _FAKE.search(value))
-
-
 def _refresh_token(value: bytes) -> bool:
-    return _random(value.decode("ascii").rstrip("="), 40)
+    return random_token(value.decode("ascii").rstrip("="), 40)
 
 
 def _access_token(org_id: bytes, body: bytes) -> bool:
-    return not org_id[3:5].lower() == b"xx" and _random(body.decode("ascii"), 80)
-
-
-def _consumer_secret(value: str) -> bool:
-    if re.fullmatch(r"\d{19,20}", value):
-        return len(set(value)) >= 6
-    if re.fullmatch(r"[0-9A-Fa-f]{64}", value):
-        return _random(value, 64) or len(set(value)) >= 12 and not _FAKE.search(value)
-    return _random(value, 24)
+    return not org_id[3:5].lower() == b"xx" and random_token(body.decode("ascii"), 80)
 
 
 def _store_path(ctx: FileContext) -> str | None:
@@ -159,7 +143,7 @@ def _dump_hits(data: bytes) -> Iterator[tuple[Hit, int, int]]:
         elif key.startswith("access"):
             token = _ACCESS.fullmatch(value)
             real = (_access_token(token.group(1), token.group(2)) if token is not None
-                    else _random(value.decode("ascii", "replace"), 40))
+                    else random_token(value.decode("ascii", "replace"), 40))
             material = value
         else:
             real, material = _refresh_token(value), value
@@ -187,7 +171,7 @@ def _secret_hits(ctx: FileContext, data: bytes) -> Iterator[Hit]:
         return
     for m in _SECRET.finditer(data):
         value = m.group(1).decode("ascii").strip("'\".,;")
-        if _consumer_secret(value):
+        if consumer_secret(value):
             yield Hit("consumer-secret-assignment", m.start(), None,
                       fingerprint(value.encode()), f"assignment in {ctx.name}")
 
