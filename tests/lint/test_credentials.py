@@ -314,3 +314,39 @@ def test_scan_never_raises(data):
 @given(st.text(alphabet=ALNUM + "!:@/._=-\"{} \n", max_size=400))
 def test_scan_never_raises_on_token_like_text(text):
     list(credentials.scan(_ctx(".env"), ("force://" + text + " 00D" + text).encode()))
+
+
+def _git(repo, *args):
+    import subprocess
+
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                   cwd=repo, check=True, capture_output=True)
+
+
+def test_tracked_cli_store_is_scanned_but_cli_caches_are_not(tmp_path):
+    """A walk skips .sfdx/ and .sf/ except what git tracks or has staged."""
+    from generator.lint import engine
+    from tests.conftest import make_tree
+
+    key = json.dumps({"service": "sfdx", "account": "local", "key": secrets.token_hex(16)})
+    make_tree(tmp_path, {".sfdx/key.json": key, ".sf/ci@acme.com.json": "{}",
+                         ".sfdx/untracked@acme.com.json": "{}",
+                         ".sf/orgs/cache.txt": access_token(), "README.md": "hello\n"})
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "README.md", ".sfdx/key.json")
+    _git(tmp_path, "commit", "-qm", "x")
+    _git(tmp_path, "add", ".sf/ci@acme.com.json")  # staged, not committed
+    walked = engine.scan([], tmp_path)
+    assert sorted((f.rule_id, f.path) for f in walked.findings) == [
+        ("sf-cli-credential-store", ".sf/ci@acme.com.json"),
+        ("sf-cli-credential-store", ".sfdx/key.json")]
+    staged = engine.scan([], tmp_path, staged=True)
+    assert sorted(f.path for f in staged.findings) == [".sf/ci@acme.com.json", ".sfdx/key.json"]
+
+
+def test_cli_state_dirs_outside_git_are_skipped(tmp_path):
+    from generator.lint import engine
+    from tests.conftest import make_tree
+
+    make_tree(tmp_path, {".sfdx/key.json": "{}", ".sf/orgs/t.txt": access_token()})
+    assert engine.scan([], tmp_path).findings == ()
