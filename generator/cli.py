@@ -174,17 +174,21 @@ def lint(
     config: Annotated[Path | None, typer.Option(
         help="Allowlist file (default: .scaffold-lint.toml in the project root).",
         show_default=False)] = None,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", min=0, help="Worker processes: 0 automatic (a pool for large trees), "
+        "1 serial, N at most N.")] = 0,
 ) -> None:
     """Prove the project holds no private key material (0 clean, 1 findings, 2 unreadable)."""
     from generator.errors import LintUsageError
-    from generator.lint.engine import scan
+    from generator.lint.engine import Options, scan
     from generator.lint.project import find_root
     from generator.lint.report import REPORTERS
 
     if fmt not in REPORTERS:
         raise LintUsageError(f"--format {fmt!r}: choose one of {', '.join(REPORTERS)}")
     cwd = Path.cwd()
-    result = scan(paths or [], find_root(cwd) or cwd, staged=staged, config=config)
+    result = scan(paths or [], find_root(cwd) or cwd, staged=staged, config=config,
+                  opts=Options(jobs=jobs))
     for note in result.notes:
         _console(True).print("[yellow]note:[/] ", end="")
         _console(True).print(note, markup=False)

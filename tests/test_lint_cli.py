@@ -270,3 +270,40 @@ def test_lint_of_a_generated_project_exits_0(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(target)
     result = cli(["lint"])
     assert result.exit_code == 0, result.stdout + result.stderr
+
+
+# --- reports for CI -------------------------------------------------------------------------
+
+def test_annotations_name_files_from_the_git_root(cli, monkeypatch, tmp_path):
+    """A Salesforce project in a subfolder: SARIF and GitHub paths are the repository's."""
+    repo = git_repo(tmp_path / "r")
+    make_tree(repo, {"sfdx/sfdx-project.json": PACKAGED,
+                     "sfdx/force-app/jwt/server.txt": keygen.pem(keygen.rsa_key())})
+    monkeypatch.chdir(repo / "sfdx" / "force-app")
+    github = cli(["lint", "--format", "github"])
+    assert github.exit_code == 1
+    assert "::error file=sfdx/force-app/jwt/server.txt," in github.stdout
+    sarif = json.loads(cli(["lint", "--format", "sarif"]).stdout)["runs"][0]
+    (uri,) = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+              for r in sarif["results"]}
+    assert uri == "sfdx/force-app/jwt/server.txt"
+    doc = json.loads(cli(["lint", "--format", "json"]).stdout)
+    assert doc["findings"][0]["path"] == "force-app/jwt/server.txt"  # JSON: the project's
+    assert doc["repo_prefix"] == "sfdx/"
+
+
+def test_clean_github_run_says_so_in_one_notice(cli, in_dir):
+    make_tree(in_dir, {"force-app/main/default/classes/A.cls": "public class A {}"})
+    result = cli(["lint", "--format", "github"])
+    assert result.exit_code == 0
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("::notice title=scaffold lint::No private key or credential found")
+
+
+def test_jobs_option_is_applied_and_reported(cli, in_dir):
+    make_tree(in_dir, {"force-app/main/default/classes/A.cls": "public class A {}"})
+    doc = json.loads(cli(["lint", "--format", "json", "--jobs", "1"]).stdout)
+    assert doc["options"]["jobs"] == 1
+    assert doc["complete"] is True
+    assert doc["ruleset"]["rules"] == len(registry.RULES)
+    assert cli(["lint", "--jobs", "-1"]).exit_code == 2
