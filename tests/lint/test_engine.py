@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import subprocess
@@ -201,7 +202,8 @@ def test_process_pool_gives_the_serial_result(tmp_path, fake_detector):
                          for i in range(300)})
     serial = scan([], tmp_path, opts=Options(jobs=1))
     pooled = scan([], tmp_path, opts=Options(jobs=2))
-    assert serial == pooled
+    assert (serial.scan.options["jobs"], pooled.scan.options["jobs"]) == (1, 2)  # reported
+    assert dataclasses.replace(pooled, scan=serial.scan) == serial
     assert len(serial.findings) == 100
 
 
