@@ -236,6 +236,8 @@ FALSE_POSITIVES = [
     ("jwt-dir-plain-pem-left-to-pem-rule", "config/.jwt/x.key",
      lambda: b"-----BEGIN PRIVATE KEY-----\n"),
     ("plain-server-key-name", "assets/server.key", lambda: b"not encrypted"),
+    ("plaintext-pem-named-enc-left-to-pem-rule", "assets/server.key.enc",
+     lambda: b"-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n"),
     ("salted-not-at-start", "notes.md", lambda: b"OpenSSL files start with Salted__\n"),
 ]
 

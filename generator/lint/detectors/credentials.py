@@ -59,11 +59,11 @@ RULES: tuple[Rule, ...] = (
 _TOKEN = rb"[A-Za-z0-9._=-]"
 _AUTH_URL = re.compile(rb"force:(?:\\?/){2}(" + _TOKEN + rb"+):(" + _TOKEN + rb"*):("
                        + _TOKEN + rb"+)@[A-Za-z0-9.-]+")
-_ACCESS = re.compile(rb"(?<![A-Za-z0-9])(00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?)!"
+_ACCESS = re.compile(rb"(00D(?<![A-Za-z0-9]00D)[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?)!"
                      rb"([A-Za-z0-9._]{80,})")
 _JSON_VALUE = re.compile(rb"\"(accessToken|refreshToken|sfdxAuthUrl|access_token|refresh_token)"
                          rb"\"\s*:\s*\"([^\"\\\s]{1,2048})\"")
-_SECRET = re.compile(rb"(?i)(?<![A-Za-z0-9])[A-Za-z0-9_.-]*(?:consumer|client)[_-]?secret"
+_SECRET = re.compile(rb"(?i)(?:consumer|client)[_-]?secret"
                      rb"[A-Za-z0-9_]*[\"']?[ \t]*(?::|=|[ \t])[ \t]*[\"']?([A-Za-z0-9._~+/-]+)")
 _KEY_JSON = re.compile(rb"\"service\"\s*:\s*\"sfdx\"")
 _OPENSSL_B64 = re.compile(rb"\s{0,64}U2FsdGVkX1")
@@ -111,12 +111,13 @@ def _encrypted_at_rest(ctx: FileContext, data: bytes) -> str | None:
     if _OPENSSL_B64.match(data):
         return "OpenSSL enc -a file (base64 of Salted__)"
     suffix = next((s for s in _ENCRYPTED_SUFFIXES if name.endswith(s)), None)
+    hardis = "/.jwt/" in path and name.endswith(".key")
+    if not (suffix or hardis) or b"PRIVATE KEY" in data:
+        return None  # a plaintext key under an "encrypted" name: pem-private-key reports it
     if suffix is not None:
         return f"encrypted key file *{suffix}"
-    if "/.jwt/" in path and name.endswith(".key") and b"PRIVATE KEY" not in data:
-        form = "iv:ciphertext" if _HARDIS.fullmatch(data) else "content not recognised"
-        return f"sfdx-hardis .jwt/*.key ({form})"
-    return None
+    form = "iv:ciphertext" if _HARDIS.fullmatch(data) else "content not recognised"
+    return f"sfdx-hardis .jwt/*.key ({form})"
 
 
 def _config_file(ctx: FileContext) -> bool:
