@@ -307,3 +307,17 @@ def test_jobs_option_is_applied_and_reported(cli, in_dir):
     assert doc["complete"] is True
     assert doc["ruleset"]["rules"] == len(registry.RULES)
     assert cli(["lint", "--jobs", "-1"]).exit_code == 2
+
+
+def test_package_only_rules_need_a_named_package(cli, in_dir):
+    """An org-development project (no `package` in packageDirectories) ships nothing."""
+    cert = ('<?xml version="1.0" encoding="UTF-8"?>\n<Certificate xmlns="http://soap.sforce.com/'
+            '2006/04/metadata"><masterLabel>Jwt</masterLabel></Certificate>\n')
+    make_tree(in_dir, {"sfdx-project.json": '{"packageDirectories": [{"path": "force-app"}]}',
+                       "force-app/main/default/certs/Jwt.crt-meta.xml": cert})
+    assert cli(["lint"]).exit_code == 0
+    (in_dir / "sfdx-project.json").write_text(PACKAGED)
+    packaged = cli(["lint", "--format", "json"])
+    assert packaged.exit_code == 1
+    assert [f["rule_id"] for f in json.loads(packaged.stdout)["findings"]] == [
+        "certificate-in-package"]
