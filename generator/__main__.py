@@ -1,5 +1,7 @@
 from __future__ import annotations
 
-from generator.cli import main
+import sys
 
-main()
+from generator.entry import main
+
+sys.exit(main())

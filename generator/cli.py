@@ -1,37 +1,51 @@
-"""The thin command line: parse options, call the library, choose the exit code."""
+"""The thin command line: parse options, call the library, map errors to exit codes.
+
+`main(argv) -> int` is the only entry point; `_EXIT_CODES` is the one table from error type to
+exit code. The options of `scaffold new` are derived from generator.new.answers.ANSWERS.
+"""
 
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import typer
 
-from generator.errors import ScaffoldError, SpecError, TemplateBug
-from generator.spec import (
-    FIELDS,
-    Field,
-    ProjectSpec,
-    build_spec,
-    default_answers,
-    load_answers,
-)
+from generator.errors import EndOfInput, ScaffoldError, SpecError, TemplateBug
+from generator.new import answers as answer_rules
+from generator.new.answers import ANSWERS, ANSWERS_FILE, Answer
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from generator.new.spec import ProjectSpec
 
 app = typer.Typer(
     name="scaffold",
     help="Salesforce JWT bearer projects where every subscriber brings its own credentials, "
     "and a linter that proves no private key ships.",
     add_completion=False,
-    no_args_is_help=True,
+    no_args_is_help=False,  # main() turns a bare `scaffold` into `scaffold --help` (exit 0)
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
 )
+
+
+@dataclass(slots=True)
+class _Run:
+    """State of one main() call that the error table needs."""
+
+    debug: bool = False
+
+
+_RUN = _Run()
 
 
 @functools.cache
@@ -42,12 +56,9 @@ def _console(stderr: bool) -> Console:
     return Console(stderr=stderr, highlight=False)
 
 
-_HELP = {f.key: f.help for f in FIELDS}
-
-
-def _answer(key: str) -> Any:
-    """The typer option for one answer, with the help text kept in spec.FIELDS."""
-    return typer.Option(help=_HELP[key], show_default=False)
+def _say(text: str) -> None:
+    """One plain diagnostic line on stderr (no rich: `new` must not pay for importing it)."""
+    sys.stderr.write(text + "\n")
 
 
 def _version(value: bool) -> None:
@@ -58,41 +69,102 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _set_debug(value: bool) -> None:
+    _RUN.debug = _RUN.debug or value
+
+
+_Debug = Annotated[bool, typer.Option(
+    "--debug", callback=_set_debug,
+    help="On a bug, show the full traceback instead of one line.")]
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
     ] = False,
+    debug: _Debug = False,
 ) -> None:
     """scaffold: bring-your-own-credentials JWT bearer projects for Salesforce."""
 
 
-def _collect_answers(given: dict[str, str], answers_file: Path | None, interactive: bool
-                     ) -> dict[str, str]:
-    answers = load_answers(answers_file) if answers_file else {}
+# --- scaffold new ------------------------------------------------------------------------------
+
+
+def _with_answer_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give `command` one keyword option per answer (after DIRECTORY), derived from ANSWERS."""
+    signature = inspect.signature(command, eval_str=True)
+    params = list(signature.parameters.values())
+    options = [inspect.Parameter(
+        a.key, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+        annotation=Annotated[str | None, typer.Option(
+            a.option, help=a.help, show_default=a.shown_default(),
+            metavar=f"[{'|'.join(a.choices)}]" if a.choices else "TEXT")],
+    ) for a in ANSWERS]
+    params = [params[0], *options, *(p for p in params[1:] if p.kind is not p.VAR_KEYWORD)]
+    command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    return command
+
+
+def _ask(answer: Answer, default: str) -> str:
+    """One prompt. End of input is a user error naming the prompt, not an interrupt."""
+    shown = f" [{default}]" if default else ""
+    try:
+        value = input(f"{answer.prompt}{shown}: ")
+    except EOFError:
+        print(file=sys.stdout)
+        raise EndOfInput(f"end of input at prompt {answer.key!r} ({answer.prompt}): nothing "
+                         "was written; give the answers as options or with --answers FILE "
+                         "to run without prompts") from None
+    except KeyboardInterrupt:
+        print(file=sys.stdout)  # so that "interrupted" starts a line of its own
+        raise
+    return value or default
+
+
+def _prompt(answer: Answer, default: str) -> str:
+    """Ask for one answer until it is valid."""
+    while True:
+        value = _ask(answer, default)
+        mine = answer_rules.problems({answer.key: value})
+        if not mine:
+            return value
+        for problem in mine:
+            _say(f"  {problem.message} ({problem.fix})")
+
+
+def _collect(given: dict[str, str], answers_file: Path | None, existing: Mapping[str, str],
+             interactive: bool) -> dict[str, str]:
+    """The answers: the file (or the target's own scaffold.toml), options over it, then prompts
+    for the rest. Everything given is checked before the first prompt."""
+    answers = answer_rules.read_answers(answers_file) if answers_file else {}
     answers.update(given)
-    if interactive and answers_file is None:
-        for field in FIELDS:
-            if field.key not in answers:
-                answers[field.key] = _prompt(field, answers)
+    problems = answer_rules.problems(answers)
+    if problems:
+        raise SpecError(problems)
+    if not interactive or answers_file is not None:
+        return {**existing, **answers}
+    if sys.stdin.isatty():
+        import readline  # noqa: F401 - line editing (arrow keys, history) for input()
+    for answer in ANSWERS:
+        if answer.key not in answers and len(answer.choices) != 1:  # one choice: nothing to ask
+            default = existing.get(answer.key, answer_rules.resolve(answers)[answer.key])
+            answers[answer.key] = _prompt(answer, default)
     return answers
 
 
-def _prompt(field: Field, answers: dict[str, str]) -> str:
-    """Ask for one answer until it is valid (given the answers so far)."""
-    default = default_answers(answers)[field.key]
-    while True:
-        value: str = typer.prompt(field.prompt, default=default, show_default=True)
-        try:
-            build_spec({**answers, field.key: value})
-            return value
-        except SpecError as exc:
-            mine = [p for p in exc.problems if p.field == field.option]
-            if not mine:  # the problem is in another answer; reported at the end
-                return value
-            for problem in mine:
-                _console(True).print(f"  {problem.message} ({problem.fix})", markup=False,
-                                     soft_wrap=True)
+def _existing_answers(target: Path | None, answers_file: Path | None, force: bool
+                      ) -> dict[str, str]:
+    """With --force and no --answers, a target's own scaffold.toml supplies the answers."""
+    if target is None or answers_file is not None or not force \
+            or not (target / ANSWERS_FILE).is_file():
+        return {}
+    existing = answer_rules.read_answers(target / ANSWERS_FILE)
+    _say(f"warning: reusing the answers in {target / ANSWERS_FILE}. --force overwrites every "
+         "generated file, including your edits to them: commit first and review the diff "
+         "(a coming scaffold update (keeps your edits) will merge instead)")
+    return existing
 
 
 def _show_plan(target: Path, spec: ProjectSpec, files: dict[str, bytes]) -> None:
@@ -114,93 +186,135 @@ def _show_plan(target: Path, spec: ProjectSpec, files: dict[str, bytes]) -> None
     _console(False).print(f"{len(files)} files, ECA mode {spec.eca.value}")
 
 
+def _warnings(spec: ProjectSpec, defaults_without_a_terminal: bool) -> None:
+    if defaults_without_a_terminal:
+        _say("note: stdin is not a terminal, so no questions were asked and the answers not "
+             "given took their defaults (--interactive reads them from stdin)")
+    if not spec.namespace:
+        _say("warning: no namespace: a managed 2GP package needs one before `sf package "
+             "create`; set it with --namespace, or later in sfdx-project.json")
+
+
 @app.command()
+@_with_answer_options
 def new(
     directory: Annotated[Path | None, typer.Argument(
-        help="Where to create the project (default: the kebab-case app name).")] = None,
-    app_label: Annotated[str | None, _answer("app_label")] = None,
-    app_name: Annotated[str | None, _answer("app_name")] = None,
-    description: Annotated[str | None, _answer("description")] = None,
-    namespace: Annotated[str | None, _answer("namespace")] = None,
-    package_name: Annotated[str | None, _answer("package_name")] = None,
-    api_version: Annotated[str | None, _answer("api_version")] = None,
-    contact_email: Annotated[str | None, _answer("contact_email")] = None,
-    setting_name: Annotated[str | None, _answer("setting_name")] = None,
-    login_url: Annotated[str | None, _answer("login_url")] = None,
-    oauth_scopes: Annotated[str | None, _answer("oauth_scopes")] = None,
-    eca: Annotated[str | None, _answer("eca")] = None,
+        help="Where to create the project.", show_default="the kebab-case app name")] = None,
     answers: Annotated[Path | None, typer.Option(
-        help="TOML file with every answer (see scaffold.toml in a generated project).")] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite files in a non-empty directory.")] = False,
+        help="TOML file with the answers (see scaffold.toml in a generated project).",
+        show_default=False)] = None,
+    force: Annotated[bool, typer.Option(
+        help="Overwrite generated files in a non-empty directory.")] = False,
     dry_run: Annotated[bool, typer.Option(help="Show the tree; write nothing.")] = False,
     interactive: Annotated[bool | None, typer.Option(
-        "--interactive/--no-interactive", show_default=False,
-        help="Prompt for answers not given as options [default: only on a terminal, "
-        "never with --answers].")] = None,
+        "--interactive/--no-interactive",
+        show_default="only on a terminal, never with --answers",
+        help="Prompt for the answers not given as options.")] = None,
+    debug: _Debug = False,
+    **given: str | None,
 ) -> None:
     """Create a Salesforce DX project for a bring-your-own-credentials JWT integration."""
-    given = {k: v for k, v in {
-        "app_label": app_label, "app_name": app_name, "description": description,
-        "namespace": namespace, "package_name": package_name, "api_version": api_version,
-        "contact_email": contact_email, "setting_name": setting_name, "login_url": login_url,
-        "oauth_scopes": oauth_scopes, "eca": eca,
-    }.items() if v is not None}
+    from generator.new.write import check_target  # pathlib only; render loads jinja2, lxml
+
+    if directory is not None:
+        check_target(directory, force=force)
+    existing = _existing_answers(directory, answers, force)
+    no_terminal = interactive is None and not sys.stdin.isatty()
     if interactive is None:
         interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    from generator.render import plan, render, write_tree  # jinja2 and lxml: only for `new`
+    values = {k: v for k, v in given.items() if v is not None}
+    collected = _collect(values, answers, existing, interactive)
 
-    spec = build_spec(_collect_answers(given, answers, interactive))
+    from generator.new.render import plan, render
+    from generator.new.spec import build_spec
+    from generator.new.write import write_tree
+
+    spec = build_spec(collected)
     target = directory if directory is not None else Path(spec.names.project)
+    check_target(target, force=force)
     files = render(spec, plan(spec))
     if dry_run:
         _show_plan(target, spec, files)
-        return
-    write_tree(target, files, force=force)
-    # Plain text: this line must not pay for importing rich.
-    sys.stderr.write(f"Created {target} ({len(files)} files). Next: read {target}/README.md "
-                     f"and {target}/docs/SUBSCRIBER-SETUP.md\n")
+    else:
+        write_tree(target, files, force=force)
+        _say(f"Created {target} ({len(files)} files). Next: read {target}/README.md and "
+             f"{target}/docs/SUBSCRIBER-SETUP.md")
+    _warnings(spec, no_terminal and answers is None and len(collected) < len(ANSWERS))
+
+
+# --- scaffold lint -----------------------------------------------------------------------------
+
+
+class _FormatChoice(click.ParamType):  # type: ignore[type-arg]
+    """--format's choices: the keys of generator.lint.report.REPORTERS, looked up only when needed
+    (help or a run of lint), so `scaffold new` never imports the reporters."""
+
+    name = "choice"
+
+    @staticmethod
+    def choices() -> tuple[str, ...]:
+        from generator.lint.report import REPORTERS  # light: no engine, no detectors
+
+        return tuple(REPORTERS)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return f"[{'|'.join(self.choices())}]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        if value not in self.choices():
+            self.fail(f"{value!r}: choose one of {', '.join(self.choices())}", param, ctx)
+        return value
 
 
 @app.command()
 def lint(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Files or directories to scan (default: the current project).",
-        show_default=False)] = None,
+        help="Files or directories to scan. With --history: the repository directory (default: "
+             "the current one), then any REV-RANGE.",
+        show_default="the current project: the nearest directory holding sfdx-project.json, "
+        "else the working directory")] = None,
     staged: Annotated[bool, typer.Option(
         help="Scan the git index (what the next commit contains), not the working tree.")
     ] = False,
+    history: Annotated[bool, typer.Option(
+        help="Scan every blob of the git history (all branches and tags, or the REV-RANGE "
+             "given after the repository directory), each once.")] = False,
+    since: Annotated[str | None, typer.Option(
+        help="With --history: only what commits after REV added.", metavar="REV",
+        show_default=False)] = None,
     fmt: Annotated[str, typer.Option(
-        "--format", help="Report format: text, json, sarif or github.")] = "text",
+        "--format", click_type=_FormatChoice(), help="Report format.")] = "text",
     config: Annotated[Path | None, typer.Option(
         help="Allowlist file (default: .scaffold-lint.toml in the project root).",
         show_default=False)] = None,
     jobs: Annotated[int, typer.Option(
         "--jobs", min=0, help="Worker processes: 0 automatic (a pool for large trees), "
         "1 serial, N at most N.")] = 0,
+    debug: _Debug = False,
 ) -> None:
     """Prove the project holds no private key material (0 clean, 1 findings, 2 unreadable)."""
-    from generator.errors import LintUsageError
-    from generator.lint.engine import Options, scan
-    from generator.lint.project import find_root
-    from generator.lint.report import REPORTERS
+    from generator.lintrun import run
 
-    if fmt not in REPORTERS:
-        raise LintUsageError(f"--format {fmt!r}: choose one of {', '.join(REPORTERS)}")
-    cwd = Path.cwd()
-    result = scan(paths or [], find_root(cwd) or cwd, staged=staged, config=config,
-                  opts=Options(jobs=jobs))
-    for note in result.notes:
-        _console(True).print("[yellow]note:[/] ", end="")
-        _console(True).print(note, markup=False)
-    REPORTERS[fmt](result, sys.stdout)
-    sys.stdout.flush()
-    if result.incomplete:  # unreadable input or a failed detector: never a pass
-        raise typer.Exit(2)
-    if result.findings:
-        raise typer.Exit(1)
+    code = run(paths or [], staged=staged, history=history, since=since, fmt=fmt,
+               config=config, jobs=jobs)
+    if code:
+        raise typer.Exit(code)
 
 
-def _report_error(exc: ScaffoldError) -> None:
+# --- errors -> exit codes ----------------------------------------------------------------------
+
+
+def _show_usage(exc: BaseException) -> None:
+    assert isinstance(exc, click.ClickException)  # noqa: S101 - the table's row guarantees it
+    exc.show()
+
+
+def _show_interrupt(exc: BaseException) -> None:
+    _say("interrupted")
+
+
+def _show_user_error(exc: BaseException) -> None:
     if isinstance(exc, SpecError):
         _console(True).print(f"[red]error:[/] {len(exc.problems)} problem(s) in the answers:")
         for problem in exc.problems:
@@ -210,41 +324,57 @@ def _report_error(exc: ScaffoldError) -> None:
         _console(True).print(str(exc), markup=False, soft_wrap=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point: maps errors to exit codes (2 user error, 3 bug, 130 interrupt)."""
-    raw = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in raw
-    args = [a for a in raw if a != "--debug"]
+def _show_bug(exc: BaseException) -> None:
+    if _RUN.debug:
+        raise exc
+    what = str(exc) if isinstance(exc, TemplateBug) else type(exc).__name__  # no internals
+    _console(True).print("[red]bug:[/] ", end="")
+    _console(True).print(f"{what} (rerun with --debug for details)", markup=False)
+
+
+def _show_nothing(exc: BaseException) -> None:
+    """--help, --version and typer.Exit(n) (lint's 1 and 2) have said what they had to."""
+
+
+# The one map from what went wrong to the exit code; first match wins. None: the code the
+# exception carries (click's Exit). EOF at a prompt is EndOfInput, a ScaffoldError.
+_EXIT_CODES: tuple[tuple[type[BaseException], int | None, Callable[[BaseException], None]],
+                   ...] = (
+    (click.exceptions.Exit, None, _show_nothing),
+    (click.exceptions.Abort, 130, _show_interrupt),
+    (KeyboardInterrupt, 130, _show_interrupt),
+    (click.ClickException, 2, _show_usage),  # bad option or argument
+    (ScaffoldError, 2, _show_user_error),  # bad answers, target or file; EndOfInput
+    (BrokenPipeError, 1, _show_nothing),  # the reader of stdout went away
+    (Exception, 3, _show_bug),  # TemplateBug and any other bug
+)
+
+
+def exit_code(exc: BaseException) -> int:
+    """Say what went wrong (on stderr) and return its exit code: the one table, also for the
+    fast lint path in entry.py."""
+    return _exit_code(exc)
+
+
+def _exit_code(exc: BaseException) -> int:
+    for kind, code, show in _EXIT_CODES:
+        if isinstance(exc, kind):
+            show(exc)
+            if code is None:
+                return int(getattr(exc, "exit_code", 0))
+            return code
+    raise exc  # pragma: no cover - Exception is the table's last row
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run scaffold with `argv` (default: sys.argv[1:]); return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
+    _RUN.debug = False
+    command = typer.main.get_command(app)
     try:
-        code = app(args=args, prog_name="scaffold", standalone_mode=False)
-        if code == 130:  # typer turns KeyboardInterrupt into Exit(130), returned here
-            _console(True).print("interrupted")
-        if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, here
-            sys.exit(code)
-    except click.exceptions.Abort:
-        _console(True).print("interrupted")
-        sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:  # usage errors from the option parser: exit 2
-        exc.show()
-        sys.exit(exc.exit_code)
-    except ScaffoldError as exc:
-        _report_error(exc)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        _console(True).print("interrupted")
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except TemplateBug as exc:
-        if debug:
-            raise
-        _console(True).print("[red]bug:[/] ", end="")
-        _console(True).print(f"{exc} (rerun with --debug for details)", markup=False)
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - the one place bugs become exit code 3
-        if debug:
-            raise
-        _console(True).print(f"[red]bug:[/] {type(exc).__name__} (rerun with --debug for details)")
-        sys.exit(3)
+        # click's own main() would turn interrupts and EOF into its exit codes; the table does.
+        with command.make_context("scaffold", args) as ctx:
+            command.invoke(ctx)
+    except (Exception, KeyboardInterrupt) as exc:
+        return _exit_code(exc)
+    return 0

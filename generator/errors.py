@@ -1,4 +1,4 @@
-"""The ScaffoldError tree. Each class carries the exit code the CLI maps it to."""
+"""The ScaffoldError tree. cli._EXIT_CODES maps each kind to its exit code."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from dataclasses import dataclass
 
 
 class ScaffoldError(Exception):
-    """A user error: bad input, a path that cannot be used. Exit code 2."""
-
-    exit_code = 2
+    """A user error: bad input, a path that cannot be used. cli.py maps it to exit code 2."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +42,9 @@ class LintUsageError(ScaffoldError):
     """A lint path or option cannot be used (missing path, bad config, not a git repository)."""
 
 
-class TemplateBug(Exception):
-    """A template rendered invalid output: a bug in scaffold, exit code 3."""
+class EndOfInput(ScaffoldError):
+    """Input ended at a prompt (stdin closed or Ctrl-D): a user error, not an interrupt."""
 
-    exit_code = 3
+
+class TemplateBug(Exception):
+    """A template rendered invalid output: a bug in scaffold (cli.py: exit code 3)."""

@@ -22,7 +22,7 @@ METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
 BASE_VARIANTS: dict[str, dict[str, str]] = {
     "default": {},
     "namespace": {"namespace": "acmens"},
-    "eca-packaged": {"eca": "packaged"},
+    "scopes": {"oauth_scopes": "Api, RefreshToken, OpenID, OfflineAccess"},
     "my-domain": {"login_url": "https://acme.my.salesforce.com"},
     "api-60": {"api_version": "60.0"},
 }
@@ -70,8 +70,7 @@ def run_cli(args: list[str], input: str | None = None,
     env = {"NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
     with runner.isolation(input=input, env=env) as (out, err, _):
         try:
-            main(list(args))
-            code = 0
+            code = main(list(args))
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         finally:

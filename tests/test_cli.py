@@ -11,10 +11,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import render as render_mod
 from generator.errors import TemplateBug
-from generator.render import ANSWERS_FILE, render
-from generator.spec import build_spec, dump_answers
+from generator.new import render as render_mod
+from generator.new import write as write_mod
+from generator.new.answers import ANSWERS_FILE, format_answers
+from generator.new.render import render
+from generator.new.spec import build_spec
+
+
+def dump_answers(spec):
+    return format_answers(spec.answers())
 
 
 def expected_files(**answers):
@@ -73,7 +79,7 @@ def test_new_without_a_directory_uses_the_project_name(cli, tmp_path, monkeypatc
 
 
 def test_options_reach_the_project(cli, tmp_path, read_tree):
-    args = ["--app-label", "Globex", "--namespace", "globex", "--eca", "packaged",
+    args = ["--app-label", "Globex", "--namespace", "globex", "--eca", "template",
             "--api-version", "60.0", "--login-url", "https://globex.my.salesforce.com",
             "--oauth-scopes", "Api,RefreshToken", "--contact-email", "ops@globex.example"]
     result = cli(["new", str(tmp_path / "p"), *args])
@@ -103,6 +109,8 @@ BAD_OPTIONS = [
     ("--oauth-scopes", "Api,Bogus", "unknown scope Bogus"),
     ("--oauth-scopes", "RefreshToken", "other than RefreshToken"),
     ("--eca", "global", "not an ECA mode"),
+    ("--eca", "packaged", "no longer offered"),
+    ("--login-url", "https://evil.com", "'https://evil.com' is not a Salesforce login URL"),
 ]
 
 
@@ -169,7 +177,7 @@ def test_dry_run_still_validates(cli, tmp_path):
 ANSWERS = {"app_label": "Initech Bridge", "app_name": "Initech", "description": "Moves TPS.",
            "namespace": "initech", "package_name": "Initech Bridge", "api_version": "66.0",
            "contact_email": "bill@initech.example", "setting_name": "Initech_Config",
-           "login_url": "test", "oauth_scopes": "Api, OpenID", "eca": "packaged"}
+           "login_url": "test", "oauth_scopes": "Api, OpenID", "eca": "template"}
 
 
 def test_answers_file_supplies_everything(cli, tmp_path, read_tree):
@@ -183,9 +191,9 @@ def test_answers_file_supplies_everything(cli, tmp_path, read_tree):
 def test_options_override_the_answers_file(cli, tmp_path, read_tree):
     answers = tmp_path / "answers.toml"
     answers.write_text(dump_answers(build_spec(ANSWERS)), encoding="utf-8")
-    result = cli(["new", str(tmp_path / "p"), "--answers", str(answers), "--eca", "template"])
+    result = cli(["new", str(tmp_path / "p"), "--answers", str(answers), "--namespace", "other"])
     assert result.exit_code == 0, result.stderr
-    assert read_tree(tmp_path / "p") == expected_files(**{**ANSWERS, "eca": "template"})
+    assert read_tree(tmp_path / "p") == expected_files(**{**ANSWERS, "namespace": "other"})
 
 
 def test_regenerating_from_scaffold_toml_is_byte_identical(cli, tmp_path, read_tree):
@@ -200,12 +208,13 @@ def test_regenerating_from_scaffold_toml_is_byte_identical(cli, tmp_path, read_t
 
 def test_regenerating_with_other_answers_removes_stale_files(cli, tmp_path, read_tree):
     target = tmp_path / "p"
-    assert cli(["new", str(target), "--eca", "template"]).exit_code == 0
+    assert cli(["new", str(target), "--login-url", "https://acme.my.salesforce.com"]
+               ).exit_code == 0
     (target / "NOTES.md").write_text("mine")
-    result = cli(["new", str(target), "--answers", str(target / ANSWERS_FILE), "--eca",
-                  "packaged", "--force"])
+    result = cli(["new", str(target), "--answers", str(target / ANSWERS_FILE), "--login-url",
+                  "login", "--force"])
     assert result.exit_code == 0, result.stderr
-    assert read_tree(target) == {**expected_files(eca="packaged"), "NOTES.md": b"mine"}
+    assert read_tree(target) == {**expected_files(), "NOTES.md": b"mine"}
 
 
 @pytest.mark.parametrize(("content", "why"), [
@@ -272,9 +281,11 @@ def test_interactive_run_with_a_bad_option_exits_2(cli, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_end_of_input_at_a_prompt_exits_130_and_writes_nothing(cli, tmp_path):
-    result = cli(["new", str(tmp_path / "p"), "--interactive"], input="")
-    assert result.exit_code == 130
+def test_end_of_input_at_a_prompt_exits_2_naming_the_prompt_and_writes_nothing(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--interactive"], input="Globex\n")
+    assert result.exit_code == 2
+    assert "end of input at prompt 'app_name'" in result.stderr
+    assert "interrupted" not in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
@@ -311,7 +322,7 @@ def test_unexpected_exception_exits_3_and_debug_shows_it(cli, tmp_path, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(render_mod, "write_tree", broken)
+    monkeypatch.setattr(write_mod, "write_tree", broken)
     result = cli(["new", str(tmp_path / "p")])
     assert result.exit_code == 3
     assert "RuntimeError" in result.stderr and "--debug" in result.stderr
@@ -324,7 +335,7 @@ def test_keyboard_interrupt_exits_130(cli, tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(render_mod, "write_tree", interrupted)
+    monkeypatch.setattr(write_mod, "write_tree", interrupted)
     result = cli(["new", str(tmp_path / "p")])
     assert result.exit_code == 130
     assert "interrupted" in result.stderr
@@ -366,3 +377,143 @@ def test_cli_either_rejects_with_2_and_writes_nothing_or_creates_the_project(
     else:
         spec = build_spec({"app_label": label, "namespace": namespace})
         assert (root / "p" / ANSWERS_FILE).read_bytes() == render(spec)[ANSWERS_FILE]
+
+
+# --- help text and global options (first-run fixes) -----------------------------------------
+
+
+def test_new_help_describes_directory_defaults_and_choices(cli):
+    text = " ".join(cli(["new", "--help"]).stdout.split())
+    assert "DIRECTORY" in text and "Where to create the project" in text
+    assert "kebab-case app name" in text
+    for default in ("Acme Integration", "68.0", "admin@example.com", "from the label",
+                    "<app-name>_Settings"):
+        assert f"default: ({default})" in text, default
+    assert "[template]" in text  # --eca is a closed set
+    assert "options ." not in text
+
+
+@pytest.mark.parametrize("args", [["-h"], ["new", "-h"], ["lint", "-h"]])
+def test_dash_h_is_help_everywhere(cli, args):
+    result = cli(args)
+    assert result.exit_code == 0, result.stderr
+    assert "Usage" in result.stdout
+
+
+def test_debug_is_a_global_option_shown_in_help(cli):
+    assert "--debug" in cli(["--help"]).stdout
+    assert "--debug" in cli(["new", "--help"]).stdout
+
+
+def test_debug_before_the_command_shows_the_traceback(cli, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(write_mod, "write_tree", broken)
+    with pytest.raises(RuntimeError):
+        cli(["--debug", "new", str(tmp_path / "p")])
+
+
+def test_lint_format_is_a_choice_from_the_reporters(cli):
+    from generator.lint.report import REPORTERS
+
+    text = cli(["lint", "--help"]).stdout
+    assert f"[{'|'.join(REPORTERS)}]" in text
+    assert "sfdx-project.json" in " ".join(text.split())  # what is scanned without PATH
+
+
+def test_bare_scaffold_prints_help_and_exits_0(cli):
+    result = cli([])
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout and "new" in result.stdout and "lint" in result.stdout
+
+
+# --- checks before the first prompt ------------------------------------------------------------
+
+
+def test_a_non_empty_target_is_refused_before_any_prompt(cli, tmp_path, make_tree, read_tree):
+    make_tree(tmp_path / "p", {"mine.txt": "keep"})
+    result = cli(["new", str(tmp_path / "p"), "--interactive"], input="\n" * 11)
+    assert result.exit_code == 2
+    assert "--force" in result.stderr
+    assert "Integration label" not in result.stdout
+    assert read_tree(tmp_path / "p") == {"mine.txt": b"keep"}
+
+
+def test_a_bad_option_is_refused_before_any_prompt(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "p"), "--interactive", "--namespace", "my-ns!"],
+                 input="\n" * 11)
+    assert result.exit_code == 2
+    assert "--namespace: must be 1 to 15" in result.stderr
+    assert "Integration label" not in result.stdout
+
+
+def test_a_prompt_error_names_its_subject(cli, tmp_path):
+    lines = ["", "", "", "", "", "", "", "", "https://evil.com", "", "", ""]
+    result = cli(["new", str(tmp_path / "p"), "--interactive"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert "'https://evil.com' is not a Salesforce login URL" in result.stderr
+
+
+def test_dry_run_on_a_non_empty_directory_needs_force_like_the_real_run(cli, tmp_path,
+                                                                        make_tree):
+    make_tree(tmp_path / "p", {"mine.txt": "keep"})
+    result = cli(["new", str(tmp_path / "p"), "--dry-run"])
+    assert result.exit_code == 2
+    assert "--force" in result.stderr and result.stdout == ""
+    assert cli(["new", str(tmp_path / "p"), "--dry-run", "--force"]).exit_code == 0
+
+
+def test_packaged_eca_in_an_answers_file_exits_2_with_the_reason(cli, tmp_path):
+    answers = tmp_path / "answers.toml"
+    answers.write_text('[scaffold]\neca = "packaged"\n', encoding="utf-8")
+    result = cli(["new", str(tmp_path / "p"), "--answers", str(answers)])
+    assert result.exit_code == 2
+    text = " ".join(result.stderr.split())
+    assert "ephemeral build org" in text and "Why the External Client App" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.toml"]
+
+
+def test_an_empty_namespace_warns_and_a_namespace_does_not(cli, tmp_path):
+    result = cli(["new", str(tmp_path / "a")])
+    assert result.exit_code == 0
+    assert "warning: no namespace" in result.stderr and "--namespace" in result.stderr
+    result = cli(["new", str(tmp_path / "b"), "--namespace", "acme"])
+    assert result.exit_code == 0 and "warning: no namespace" not in result.stderr
+
+
+def test_the_project_root_honours_the_umask(cli, tmp_path):
+    import os
+
+    old = os.umask(0o027)
+    try:
+        assert cli(["new", str(tmp_path / "p")]).exit_code == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "p").stat().st_mode & 0o777 == 0o750
+    assert leftover_staging(tmp_path) == []
+
+
+def leftover_staging(parent):
+    return [p.name for p in parent.iterdir() if ".scaffold-" in p.name]
+
+
+def test_force_without_answers_reuses_the_projects_scaffold_toml(cli, tmp_path, read_tree):
+    target = tmp_path / "p"
+    assert cli(["new", str(target), "--app-label", "Widget Sync", "--namespace", "wsync"]
+               ).exit_code == 0
+    (target / "README.md").write_text("my edit")
+    result = cli(["new", str(target), "--force", "--no-interactive"])
+    assert result.exit_code == 0, result.stderr
+    assert read_tree(target) == expected_files(app_label="Widget Sync", namespace="wsync")
+    text = " ".join(result.stderr.split())
+    assert "--force overwrites" in text and "scaffold update (keeps your edits)" in text
+
+
+def test_force_without_answers_offers_the_projects_answers_as_prompt_defaults(cli, tmp_path):
+    target = tmp_path / "p"
+    assert cli(["new", str(target), "--app-label", "Widget Sync"]).exit_code == 0
+    result = cli(["new", str(target), "--force", "--interactive"], input="\n" * 11)
+    assert result.exit_code == 0, result.stderr
+    assert "Integration label [Widget Sync]" in result.stdout
+    assert "Widget Sync" in (target / ANSWERS_FILE).read_text()

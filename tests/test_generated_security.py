@@ -22,8 +22,8 @@ import pytest
 from lxml import etree
 
 from generator.errors import SpecError
-from generator.render import PKG, render
-from generator.spec import Names, ProjectSpec, build_spec
+from generator.new.render import PKG, render
+from generator.new.spec import Names, ProjectSpec, build_spec
 
 MD = "{http://soap.sforce.com/2006/04/metadata}"
 PRODUCTION_AUDIENCE = "https://login.salesforce.com"
@@ -39,7 +39,8 @@ VARIANTS: dict[str, dict[str, str]] = {
                           "namespace": "acme"},
     "scratch-org": {"login_url": "https://acme.scratch.my.salesforce.com"},
     "test": {"login_url": "test"},
-    "eca-packaged": {"eca": "packaged"},
+    "combined": {"namespace": "acme", "login_url": "https://acme.my.salesforce.com",
+                 "oauth_scopes": "Api, RefreshToken, OpenID"},
 }
 
 # Identifiers (compared lower-case: Apex is case-insensitive) that hold or produce the access

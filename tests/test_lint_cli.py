@@ -97,7 +97,7 @@ def test_a_raising_detector_exits_2_through_the_real_cli(tmp_path):
         "from tests.lint.conftest import RAISING_DETECTOR\n"
         "registry.DEFAULT = registry.build((*registry.DETECTORS, RAISING_DETECTOR))\n"
         "from generator.cli import main\n"
-        "main(['lint', '--format', 'json'])\n")
+        "sys.exit(main(['lint', '--format', 'json']))\n")
     proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 2, proc.stdout + proc.stderr

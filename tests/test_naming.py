@@ -1,4 +1,4 @@
-"""Salesforce identifier rules and case conversions (generator/naming.py)."""
+"""Salesforce identifier rules and case conversions (generator/new/naming.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import naming
+from generator.new import naming
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 ALNUM = LETTERS + "0123456789"

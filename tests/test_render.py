@@ -1,5 +1,5 @@
-"""plan -> render -> write_tree (generator/render.py): completeness, determinism, escaping,
-atomic writes and stale-file removal."""
+"""plan -> render -> write_tree (generator/new/render.py, generator/new/write.py): completeness,
+determinism, escaping, atomic writes and stale-file removal."""
 
 from __future__ import annotations
 
@@ -14,24 +14,18 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from generator import render as render_mod
-from generator import spec as spec_mod
 from generator.errors import SpecError, TargetError, TemplateBug
-from generator.render import (
-    ANSWERS_FILE,
-    PlannedFile,
-    plan,
-    previously_generated,
-    render,
-    templates_root,
-    write_tree,
-)
-from generator.spec import EcaMode, build_spec
+from generator.new import naming
+from generator.new import render as render_mod
+from generator.new.answers import ANSWERS_FILE
+from generator.new.render import PlannedFile, plan, render, templates_root
+from generator.new.spec import build_spec
+from generator.new.write import previously_generated, write_tree
 from tests.conftest import BASE_VARIANTS, METADATA_NS
 
 VARIANTS = {
     **BASE_VARIANTS,
-    "everything": {"namespace": "acmens", "eca": "packaged", "api_version": "70.0",
+    "everything": {"namespace": "acmens", "api_version": "70.0",
                    "login_url": "https://acme--uat.sandbox.my.salesforce.com",
                    "oauth_scopes": "Api, RefreshToken, OpenID"},
 }
@@ -96,15 +90,11 @@ def test_every_apex_class_and_lwc_has_its_meta_xml():
         assert f"{path}-meta.xml" in files
 
 
-def test_eca_mode_decides_where_the_external_client_app_lives():
-    template = rendered()[1]
-    packaged = rendered(eca="packaged")[1]
-    assert any(p.startswith("subscriber-eca/") for p in template)
-    assert not any("externalClientApps" in p for p in template if p.startswith("force-app/"))
-    assert not any(p.startswith("subscriber-eca/") for p in packaged)
-    assert any("externalClientApps" in p for p in packaged if p.startswith("force-app/"))
-    # The global OAuth settings (consumer key/secret, certificate) never ship in the package.
-    assert not any("extlClntAppGlobalOauthSets" in p for p in packaged)
+def test_the_external_client_app_lives_only_in_subscriber_eca():
+    files = rendered()[1]
+    assert any(p.startswith("subscriber-eca/") and "externalClientApps" in p for p in files)
+    assert not any("externalClientApps" in p or "extlClntApp" in p
+                   for p in files if p.startswith("force-app/"))
 
 
 def test_my_domain_login_url_adds_a_remote_site():
@@ -303,11 +293,11 @@ def test_login_url_rule_is_rendered_from_the_spec():
     ctl = next(t for p, t in text.items() if p.endswith("SetupController.cls"))
     config = next(t for p, t in text.items() if p.endswith("Config.cls"))
     lwc = next(t for p, t in text.items() if p.endswith("Setup.js"))
-    assert render_mod._apex_string(spec_mod.LOGIN_URL_PATTERN) in ctl
-    assert render_mod._apex_string(spec_mod.LOGIN_URL_FORMS) in ctl
-    assert all(f"'{suffix}'" in config for suffix in spec_mod.SANDBOX_AUDIENCE_SUFFIXES)
-    assert render_mod._js_regex(spec_mod.LOGIN_URL_PATTERN) + "i;" in lwc
-    assert json.dumps(f"Enter {spec_mod.LOGIN_URL_FORMS}.") in lwc
+    assert render_mod._apex_string(naming.LOGIN_URL_PATTERN) in ctl
+    assert render_mod._apex_string(naming.LOGIN_URL_FORMS) in ctl
+    assert all(f"'{suffix}'" in config for suffix in naming.SANDBOX_AUDIENCE_SUFFIXES)
+    assert render_mod._js_regex(naming.LOGIN_URL_PATTERN) + "i;" in lwc
+    assert json.dumps(f"Enter {naming.LOGIN_URL_FORMS}.") in lwc
 
 
 # --- template bugs -----------------------------------------------------------------------
@@ -461,13 +451,14 @@ def test_write_tree_into_the_current_directory(tmp_path, monkeypatch, make_tree,
 
 def test_regenerating_removes_files_the_new_answers_no_longer_produce(tmp_path, read_tree):
     target = tmp_path / "p"
-    write_tree(target, rendered()[1])
+    write_tree(target, rendered(login_url="https://acme.my.salesforce.com")[1])
     (target / "notes.md").write_text("mine")
-    assert (target / "subscriber-eca").is_dir()
-    files = rendered(eca="packaged")[1]
+    assert any((target / "force-app/main/default/remoteSiteSettings").glob("*My_Domain*"))
+    files = rendered()[1]
     write_tree(target, files, force=True)
     assert read_tree(target) == {**files, "notes.md": b"mine"}
-    assert not (target / "subscriber-eca").exists()
+    assert not (target / "force-app/main/default/remoteSiteSettings"
+                / "Acme_Integration_My_Domain.remoteSite-meta.xml").exists()
 
 
 def test_regenerating_never_deletes_unlisted_or_outside_files(tmp_path, make_tree, read_tree):
@@ -517,7 +508,7 @@ FIELD_VALUES = {
                            st.text(max_size=30)),
     "oauth_scopes": st.one_of(st.sampled_from(["Api", "Api, RefreshToken", "RefreshToken"]),
                               st.text(max_size=20)),
-    "eca": st.one_of(st.sampled_from(["template", "packaged"]), st.text(max_size=9)),
+    "eca": st.one_of(st.sampled_from(["template", "packaged"]), st.text(max_size=9)),  # refused
 }
 any_answers = st.fixed_dictionaries({}, optional=FIELD_VALUES)
 
@@ -528,8 +519,7 @@ def check_project(spec, files):
     for path, data in files.items():
         if path.endswith(".xml"):
             texts += xml_texts(data)
-    ext = "subscriber-eca/eca/main/default" if spec.eca is EcaMode.TEMPLATE \
-        else "force-app/main/default"
+    ext = "subscriber-eca/eca/main/default"
     eca = etree.fromstring(files[f"{ext}/externalClientApps/{spec.app_name}.eca-meta.xml"])
     assert eca.findtext(f"{{{METADATA_NS}}}label") == spec.app_label
     assert eca.findtext(f"{{{METADATA_NS}}}description") == spec.description
@@ -564,7 +554,7 @@ valid_specs = st.builds(
                                min_size=1, max_size=255).filter(str.strip),
         "namespace": st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,14}", fullmatch=True),
         "api_version": st.builds("{}.0".format, st.integers(60, 70)),
-        "eca": st.sampled_from(["template", "packaged"]),
+        "eca": st.just("template"),
         "login_url": st.sampled_from(["login", "test", "https://acme.my.salesforce.com"]),
     }).filter(lambda a: "\ufffe" not in str(a) and "\uffff" not in str(a)),
 )

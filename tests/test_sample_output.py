@@ -14,8 +14,10 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from generator.render import ANSWERS_FILE, render, write_tree
-from generator.spec import build_spec, default_answers, load_answers
+from generator.new.answers import ANSWERS_FILE, read_answers, resolve
+from generator.new.render import render
+from generator.new.spec import build_spec
+from generator.new.write import write_tree
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample-output"
 REGENERATE = "scaffold new sample-output --answers sample-output/scaffold.toml --force"
@@ -34,8 +36,8 @@ def _diff(path: str, expected: bytes, actual: bytes) -> str:
 
 def test_sample_answers_are_the_defaults():
     assert (SAMPLE / ANSWERS_FILE).is_file(), f"sample-output/ is missing; run: {REGENERATE}"
-    assert load_answers(SAMPLE / ANSWERS_FILE) == build_spec({}).answers() == \
-        build_spec(default_answers()).answers()
+    assert read_answers(SAMPLE / ANSWERS_FILE) == build_spec({}).answers() == \
+        build_spec(resolve({})).answers()
 
 
 def test_sample_output_matches_the_default_answers(tmp_path, read_tree):

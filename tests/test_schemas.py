@@ -14,14 +14,14 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from generator.render import ECA_PROJECT, render
-from generator.spec import build_spec
+from generator.new.render import ECA_PROJECT, render
+from generator.new.spec import build_spec
 from tests.conftest import BASE_VARIANTS
 
 VARIANTS = {
     **BASE_VARIANTS,
-    "api-70-packaged-namespace": {"api_version": "70.0", "eca": "packaged", "namespace": "acme",
-                                  "oauth_scopes": "Api, RefreshToken, OpenID"},
+    "api-70-namespace": {"api_version": "70.0", "namespace": "acme",
+                         "oauth_scopes": "Api, RefreshToken, OpenID"},
     "hostile-text": {"app_label": "A<b>&\"c\" 'd' é✓", "description": "<x> & \"q\" 'a' ü"},
 }
 
@@ -54,8 +54,7 @@ def test_sfdx_project_json_validates_against_the_schema(variant, sfdx_project_sc
     projects = [p for p in ("sfdx-project.json", f"{ECA_PROJECT}/sfdx-project.json")
                 if p in files]
     assert "sfdx-project.json" in projects
-    if VARIANTS[variant].get("eca") != "packaged":
-        assert f"{ECA_PROJECT}/sfdx-project.json" in projects
+    assert f"{ECA_PROJECT}/sfdx-project.json" in projects
     for path in projects:
         jsonschema.validate(json.loads(files[path]), sfdx_project_schema,
                             cls=jsonschema.Draft7Validator)

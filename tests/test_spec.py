@@ -1,28 +1,36 @@
-"""Answer validation, derived names and the scaffold.toml round trip (generator/spec.py)."""
+"""Answer validation, derived names and the scaffold.toml round trip (generator/new/answers.py,
+generator/new/spec.py)."""
 
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import spec as spec_mod
 from generator.errors import AnswersFileError, SpecError
-from generator.spec import (
+from generator.new import answers as answers_mod
+from generator.new import naming
+from generator.new.answers import (
     APEX_NAME_LIMIT,
     APP_NAME_LIMIT,
-    FIELD_KEYS,
+    KEYS,
     LONGEST_CLASS_SUFFIX,
     EcaMode,
-    build_spec,
-    default_answers,
-    dump_answers,
-    load_answers,
+    format_answers,
+    read_answers,
+    resolve,
 )
+from generator.new.spec import build_spec
 
-OPTION = {f.key: f.option for f in spec_mod.FIELDS}
+OPTION = {a.key: a.option for a in answers_mod.ANSWERS}
+load_answers = read_answers
+
+
+def dump_answers(spec):
+    return format_answers(spec.answers())
 
 
 def problems_of(answers):
@@ -34,7 +42,7 @@ def problems_of(answers):
 def test_defaults_build_the_acme_project():
     spec = build_spec({})
     assert spec.app_name == "Acme_Integration"
-    assert spec.api_version == spec_mod.DEFAULT_API_VERSION
+    assert spec.api_version == answers_mod.DEFAULT_API_VERSION
     assert spec.login_url == "https://login.salesforce.com"
     assert spec.eca is EcaMode.TEMPLATE
     assert spec.oauth_scopes == ("Api",)
@@ -48,7 +56,7 @@ def test_defaults_build_the_acme_project():
 
 def test_answers_round_trip_through_build_spec():
     spec = build_spec({"namespace": "acme", "login_url": "https://acme.my.salesforce.com/",
-                       "oauth_scopes": "Api, RefreshToken, Api", "eca": "packaged"})
+                       "oauth_scopes": "Api, RefreshToken, Api", "eca": "template"})
     assert spec.answers()["login_url"] == "https://acme.my.salesforce.com"
     assert spec.answers()["oauth_scopes"] == "Api, RefreshToken"
     assert build_spec(spec.answers()) == spec
@@ -65,8 +73,8 @@ def test_longest_apex_class_name_fits_the_limit():
 
 
 def test_default_app_name_follows_a_long_label():
-    answers = default_answers({"app_label": "Very Long Integration Label For Testing"})
-    assert spec_mod.naming.api_name_problem(answers["app_name"], APP_NAME_LIMIT) is None
+    answers = resolve({"app_label": "Very Long Integration Label For Testing"})
+    assert naming.api_name_problem(answers["app_name"], APP_NAME_LIMIT) is None
     build_spec({"app_label": "Very Long Integration Label For Testing"})
 
 
@@ -99,7 +107,6 @@ VALID = [
     ("oauth_scopes", "Api"),
     ("oauth_scopes", " Api ,RefreshToken,, OpenID "),
     ("eca", "template"),
-    ("eca", "packaged"),
 ]
 
 
@@ -177,6 +184,7 @@ INVALID = [
     ("oauth_scopes", "RefreshToken", "other than RefreshToken"),
     ("oauth_scopes", "", "other than RefreshToken"),
     ("eca", "global", "not an ECA mode"),
+    ("eca", "packaged", "no longer offered"),
     ("eca", "", "not an ECA mode"),
 ]
 
@@ -190,13 +198,32 @@ def test_rejects_invalid_answer_naming_the_option_and_the_fix(key, value, why):
     assert str(problem).startswith(f"{OPTION[key]}: ")
 
 
-def test_login_url_problem_names_every_accepted_form():
-    (problem,) = problems_of({"login_url": "https://acme.lightning.force.com"})
-    for form in ("https://login.salesforce.com", "https://test.salesforce.com",
-                 "https://<name>.my.salesforce.com", "https://<name>.sandbox.my.salesforce.com",
-                 "https://<name>.develop.my.salesforce.com",
-                 "https://<name>.scratch.my.salesforce.com"):
-        assert form in problem.fix
+def test_login_url_problem_names_its_subject_and_a_short_fix():
+    (problem,) = problems_of({"login_url": "https://evil.com"})
+    assert problem.message == "'https://evil.com' is not a Salesforce login URL"
+    assert len(problem.fix) < 100 and "https://<name>.my.salesforce.com" in problem.fix
+    assert "--help" in problem.fix
+
+
+def test_login_url_help_names_every_accepted_form():
+    text = answers_mod.BY_KEY["login_url"].help
+    for form in ("login", "test", "https://<name>.my.salesforce.com", ".sandbox.my",
+                 ".develop.my", ".scratch.my"):
+        assert form in text
+
+
+def test_packaged_eca_is_refused_with_the_reason_and_the_readme_section():
+    (problem,) = problems_of({"eca": "packaged"})
+    assert problem.field == "--eca"
+    for why in ("ephemeral build org", "can't be packaged", "consumer key and certificate",
+                "bring-your-own-credentials"):
+        assert why in problem.message
+    assert answers_mod.ECA_README_SECTION in problem.fix
+
+
+def test_the_eca_readme_section_exists():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"## {answers_mod.ECA_README_SECTION}\n" in readme
 
 
 @pytest.mark.parametrize(("login_url", "audience"), [
@@ -209,7 +236,7 @@ def test_login_url_problem_names_every_accepted_form():
     ("https://sandbox.my.salesforce.com", "https://login.salesforce.com"),
 ])
 def test_login_audience(login_url, audience):
-    assert spec_mod.login_audience(build_spec({"login_url": login_url}).login_url) == audience
+    assert naming.login_audience(build_spec({"login_url": login_url}).login_url) == audience
 
 
 def test_rejects_unknown_answer_keys():
@@ -292,7 +319,7 @@ def test_load_answers_reports_every_non_string_value(tmp_path):
 
 def test_dump_answers_lists_every_field_in_order():
     data = tomllib.loads(dump_answers(build_spec({})))["scaffold"]
-    assert tuple(data) == FIELD_KEYS
+    assert tuple(data) == KEYS
     assert data["oauth_scopes"] == ["Api"]
 
 
@@ -304,7 +331,7 @@ text_values = st.text(min_size=1, max_size=40).filter(
 def test_answers_round_trip_through_scaffold_toml(tmp_path_factory, label, description):
     try:
         spec = build_spec({"app_label": label, "description": description,
-                           "namespace": "ns1", "login_url": "test", "eca": "packaged"})
+                           "namespace": "ns1", "login_url": "test", "eca": "template"})
     except SpecError:
         return
     path = tmp_path_factory.mktemp("toml") / "scaffold.toml"

@@ -12,38 +12,63 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import LintUsageError
-from generator.lint import allow, gitindex, registry, walk
+from generator.lint import allow, registry, walk
 from generator.lint.blob import Options, Scanner, Tally, os_reason
 from generator.lint.finding import Finding
 from generator.lint.project import Reader
 from generator.lint.result import LintResult, ScanInfo
 from generator.lint.ruleset import Registry
 
+if TYPE_CHECKING:  # imported when a history scan runs: a tree scan never pays for git
+    from generator.lint.history import Selection
+
 __all__ = ["LintResult", "Options", "scan"]
 
 
 def scan(paths: Sequence[Path], base: Path, *, staged: bool = False,
-         config: Path | None = None, opts: Options | None = None,
-         rules: Registry | None = None) -> LintResult:
-    """Lint `paths` (files or directories; the git index with `staged`). `base` is the root
-    that finding paths are relative to and where `.scaffold-lint.toml` is looked up. `rules`
-    is the registry to run (default: registry.DEFAULT)."""
+         history: Selection | None = None, config: Path | None = None,
+         opts: Options | None = None, rules: Registry | None = None) -> LintResult:
+    """Lint `paths` (files or directories; the git index with `staged`; with `history`, the
+    git history of the repository holding `paths[0]`, paths then relative to its top).
+    `base` is the root that finding paths are relative to and where `.scaffold-lint.toml` is
+    looked up. `rules` is the registry to run (default: registry.DEFAULT)."""
     reg = rules or registry.DEFAULT
     scanner = Scanner(reg, opts or Options())
     base = Path(os.path.realpath(base))
     paths = list(paths) or [base]
-    if staged:
+    if history is not None:
+        from generator.lint.history import scan_history
+
+        out, reader, top = scan_history(scanner, paths[0], history)
+        config_raw = _read_config(config, top, reader)
+    elif staged:
+        from generator.lint import gitindex  # only --staged runs git
+
         out, reader = gitindex.scan_index(scanner, paths, base)
         config_raw = _read_config(config, base, reader)
     else:
         config_raw = _read_config(config, base, None)  # a bad config fails before the walk
         out = walk.scan_tree(scanner, paths, base)
     source = os.fspath(config) if config else allow.CONFIG_FILE
-    info = ScanInfo(_options(scanner.opts, staged, source if config_raw is not None else None,
-                             [_display(p, base) for p in paths]), gitindex.repo_prefix(base))
-    return _finish(out, reg, config_raw, source, info)
+    options = _options(scanner.opts, staged, source if config_raw is not None else None,
+                       [_display(p, base) for p in paths])
+    options["history"] = history is not None
+    prefix = "" if history is not None else repo_prefix(base)  # history paths: from the top
+    return _finish(out, reg, config_raw, source, ScanInfo(options, prefix))
+
+
+def repo_prefix(base: Path) -> str:
+    """`base` relative to the top of its git work tree ("sfdx/"; "" at the top or outside git),
+    found by looking for `.git` (a directory, or a file in worktrees and submodules) in `base`
+    and its parents: no git process on the pre-commit path."""
+    for top in (base, *base.parents):
+        if (top / ".git").exists():
+            rel = base.relative_to(top).as_posix()
+            return "" if rel == "." else rel + "/"
+    return ""
 
 
 def _display(path: Path, base: Path) -> str:

@@ -70,6 +70,24 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Commit:
+    id: str  # full hex object name
+    author: str  # "Name <email>"
+    date: str  # author date, ISO 8601 (`git log %aI`)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a blob entered the scanned git history (`scaffold lint --history`)."""
+
+    blob: str  # hex object name
+    path: str  # POSIX, relative to the repository top, in `commit`
+    commit: Commit  # the first commit (parents before children) whose tree gained the blob
+    in_head: bool  # HEAD's tree still holds it
+    boundary: bool = False  # `commit` is a shallow-clone boundary: the blob may be older
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A Hit placed in the tree: what reporters print."""
 
@@ -82,6 +100,7 @@ class Finding:
     detail: str
     severity: Severity
     in_package: bool  # the file lies in a package directory (ships in the package)
+    origin: Origin | None = None  # history scans: the commit that introduced the blob
 
     @property
     def path(self) -> str:

@@ -31,19 +31,6 @@ def _git(args: Sequence[str], cwd: Path) -> bytes:
     return proc.stdout
 
 
-def repo_prefix(base: Path) -> str:
-    """`base` relative to the top of its git work tree ("sfdx/", "" at the top), so SARIF and
-    GitHub annotations can name files as the repository does; "" outside git."""
-    import subprocess
-
-    try:
-        proc = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=base,
-                              capture_output=True, check=False)
-    except OSError:
-        return ""
-    return os.fsdecode(proc.stdout.strip()) if proc.returncode == 0 else ""
-
-
 @dataclass(frozen=True, slots=True)
 class _IndexEntry:
     mode: int

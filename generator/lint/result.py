@@ -100,6 +100,33 @@ def ruleset_hash(rules: Mapping[str, Rule]) -> str:
     return "sha256:" + hashlib.sha256(json.dumps(table).encode()).hexdigest()[:16]
 
 
+def fix_for(f: Finding, rules: Mapping[str, Rule]) -> str:
+    """The fix a report prints for `f`: its rule's fix, and for key material in git history,
+    that rotating it comes first and the exact command that purges it."""
+    rule = rules.get(f.rule_id)
+    fix = rule.fix if rule is not None else ""
+    origin = f.origin
+    if origin is None or f.rule_id in INCOMPLETE:
+        return fix
+    since = f"commit {origin.commit.id[:12]}"
+    if f.severity is not Severity.ERROR:
+        where = "still in HEAD" if origin.in_head else "no longer in HEAD"
+        return f"{fix} (In git history since {since}; {where}.)"
+    import shlex
+
+    purge = ("then purge it from every branch and tag, in a fresh clone: `git filter-repo "
+             f"--invert-paths --path {shlex.quote(f.location.file)}` (or `--replace-text` to "
+             "keep the rest of the file), `git push --force --all && git push --force --tags`, "
+             "and have every clone and fork deleted and cloned again")
+    if origin.in_head:
+        return (f"{fix} It is in git history too (since {since}), so every clone holds it: "
+                f"rotate it first, {purge}.")
+    return (f"Only in git history (added in {since}, no longer in HEAD), but every clone still "
+            "holds it. Rotate it first, since purging cannot take back a copy: revoke it where "
+            "it is trusted (a JWT key: a new key pair and certificate in the External Client "
+            f"App; a token or secret: revoke and reissue it in Setup); {purge}.")
+
+
 def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
     counts = dict.fromkeys(Severity, 0)
     for f in findings:

@@ -19,16 +19,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SF_VALIDATE = REPO_ROOT / "tools" / "sf" / "sf-validate.sh"
 
 # Every option that changes emitted files, one at a time, plus the combination that changes the
-# code most (namespace + packaged ECA + My Domain) for the expensive stage groups.
+# code most (namespace + My Domain + sandbox-style scopes) for the expensive stage groups.
 VARIANTS: dict[str, list[str]] = {
     "default": [],
     "namespace": ["--namespace", "acme"],
-    "eca-packaged": ["--eca", "packaged"],
     "my-domain": ["--login-url", "https://acme.my.salesforce.com"],
     "api-60": ["--api-version", "60.0"],
     "hostile-label": ["--app-label", 'Acme "R&D" <Ünï> & Co', "--app-name", "Acme_RD"],
-    "combined": ["--namespace", "acme", "--eca", "packaged",
-                 "--login-url", "https://acme.my.salesforce.com"],
+    "combined": ["--namespace", "acme", "--login-url", "https://acme.my.salesforce.com",
+                 "--oauth-scopes", "Api, RefreshToken, OpenID"],
 }
 # stage groups: one test per (variant, group) so a failure names both
 GROUPS: dict[str, str] = {

@@ -6,7 +6,7 @@ from typing import TextIO
 
 from generator import __version__
 from generator.lint.finding import Finding, Severity
-from generator.lint.result import LintResult
+from generator.lint.result import LintResult, fix_for
 
 
 def _data(text: str) -> str:
@@ -34,15 +34,18 @@ def _body(f: Finding) -> str:
         text += f" [{f.fingerprint}]"
     if f.detail:
         text += f" via {f.detail}"
+    if f.origin is not None:
+        state = "still in HEAD" if f.origin.in_head else "no longer in HEAD"
+        text += (f" (commit {f.origin.commit.id[:12]} by {f.origin.commit.author}, "
+                 f"{f.origin.commit.date}, {state})")
     return text
 
 
 def write(result: LintResult, stream: TextIO) -> None:
-    fixes = {r.id: r.fix for r in result.rules.values()}
     prefix = result.scan.repo_prefix
     for f in result.findings:
         level = "error" if f.severity is Severity.ERROR else "warning"
-        fix = fixes.get(f.rule_id, "")
+        fix = fix_for(f, result.rules)
         body = _body(f) + (f". Fix: {fix}" if fix else "")
         stream.write(f"::{level} {_where(f, prefix)},title={_prop(f.rule_id)}::{_data(body)}\n")
     for s in result.suppressed:

@@ -5,13 +5,14 @@ for the config allowlist)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from generator import __version__
 from generator.lint.finding import Finding, Rule, Severity
-from generator.lint.result import LintResult, Suppressed
+from generator.lint.result import LintResult, Suppressed, fix_for
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
@@ -44,7 +45,7 @@ def _location(f: Finding, prefix: str) -> dict[str, Any]:
 
 
 def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None,
-            prefix: str) -> dict[str, Any]:
+            prefix: str, rules: Mapping[str, Rule]) -> dict[str, Any]:
     member = f.location.member
     text = f.message
     if member:
@@ -57,6 +58,15 @@ def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None,
     if member:
         props["archiveMember"] = member
         props["memberLine"] = f.line
+    if f.origin is not None:  # history scans: the commit that introduced the blob
+        commit = f.origin.commit
+        props.update(commit=commit.id, commitAuthor=commit.author, commitDate=commit.date,
+                     blob=f.origin.blob, inHead=f.origin.in_head)
+        if f.origin.boundary:
+            props["shallowBoundary"] = True
+        props["fix"] = fix_for(f, rules)  # rotate first, then the purge command
+        text += f" (commit {commit.id[:12]}" + ("" if f.origin.in_head else
+                                                ", no longer in HEAD") + ")"
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "level": _LEVEL[f.severity],
@@ -68,6 +78,8 @@ def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None,
         out["ruleIndex"] = index[f.rule_id]
     if f.fingerprint:
         out["partialFingerprints"] = {"keyFingerprint/v1": f.fingerprint}
+    if f.origin is not None:
+        out.setdefault("partialFingerprints", {})["commitSha/v1"] = f.origin.commit.id
     if suppression is not None:
         out["suppressions"] = [{
             "kind": "inSource" if suppression.source == "inline" else "external",
@@ -81,8 +93,8 @@ def document(result: LintResult) -> dict[str, Any]:
     rules = sorted(result.rules.values(), key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
     prefix = result.scan.repo_prefix
-    results = [_result(f, index, None, prefix) for f in result.findings]
-    results += [_result(s.finding, index, s, prefix) for s in result.suppressed]
+    results = [_result(f, index, None, prefix, result.rules) for f in result.findings]
+    results += [_result(s.finding, index, s, prefix, result.rules) for s in result.suppressed]
     root = ("The root of the git repository that holds the scanned project." if prefix else
             "The scanned project root (the root of its git repository, if any).")
     return {

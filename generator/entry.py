@@ -1,0 +1,74 @@
+"""The console entry point. A plain `scaffold lint` invocation (the pre-commit hook's) runs
+without importing Typer and click, which would cost a few-file run most of its time; any other
+command, `--help`, `--debug` or an option this parser does not know goes to `cli.main`, the
+declared command line. tests/test_entry.py checks that both accept the same lint options and
+answer alike."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+FLAGS = {"--staged": "staged", "--history": "history"}
+VALUES = {"--format": "fmt", "--config": "config", "--since": "since", "--jobs": "jobs"}
+
+
+def _formats() -> tuple[str, ...]:
+    from generator.lint.report import REPORTERS  # light: no engine, no detectors
+
+    return tuple(REPORTERS)
+
+
+def parse_lint(args: list[str]) -> dict[str, Any] | None:
+    """Keyword arguments of lintrun.run for `lint ...`, or None: let cli.main parse it."""
+    if not args or args[0] != "lint":
+        return None
+    opts: dict[str, Any] = {"paths": []}
+    rest = iter(args[1:])
+    only_paths = False
+    for arg in rest:
+        if only_paths or not arg.startswith("-") or arg == "-":
+            opts["paths"].append(Path(arg))
+            continue
+        if arg == "--":
+            only_paths = True
+            continue
+        name, eq, value = arg.partition("=")
+        if name in FLAGS and not eq:
+            opts[FLAGS[name]] = True
+        elif name in VALUES:
+            if not eq:
+                following = next(rest, None)
+                if following is None:
+                    return None
+                value = following
+            if name == "--format" and value not in _formats():
+                return None  # the declared command line says what the choices are
+            if name == "--jobs":
+                if not value.isdigit():
+                    return None  # the declared command line explains the range
+                opts["jobs"] = int(value)
+                continue
+            opts[VALUES[name]] = Path(value) if name == "--config" else value
+        else:
+            return None
+    return opts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run scaffold with `argv` (default: sys.argv[1:]); return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    opts = parse_lint(args)
+    if opts is None:
+        from generator.cli import main as full
+
+        return full(args)
+    from generator.lintrun import run
+
+    try:
+        return run(**opts)
+    except (Exception, KeyboardInterrupt) as exc:  # rare: pay for the CLI's table only now
+        from generator.cli import exit_code
+
+        return exit_code(exc)

@@ -1,0 +1,1 @@
+"""`scaffold new`: answers -> spec -> plan -> render -> write_tree."""

@@ -1,0 +1,68 @@
+"""The entry point's fast path for plain `scaffold lint` runs: it knows the same options as the
+declared Typer command and answers exactly like it (report, stderr, exit code)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from generator import entry
+from generator.cli import app
+from tests import keygen
+from tests.conftest import CliResult, make_tree, run_cli
+
+
+def _run_entry(args: list[str]) -> CliResult:
+    runner = CliRunner()
+    with runner.isolation(env={"NO_COLOR": "1", "COLUMNS": "200"}) as (out, err, _):
+        try:
+            code = entry.main(list(args))
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+def test_the_fast_parser_knows_exactly_the_lint_commands_options():
+    command = typer.main.get_command(app).commands["lint"]  # type: ignore[attr-defined]
+    declared = {o for p in command.params for o in p.opts if o.startswith("--")}
+    # --debug is the one option the fast path leaves to the declared command line
+    assert declared - {"--debug"} == set(entry.FLAGS) | set(entry.VALUES)
+    assert entry.parse_lint(["lint", "--debug"]) is None
+    flags = {o for p in command.params if getattr(p, "is_flag", False) for o in p.opts}
+    assert flags - {"--debug"} == set(entry.FLAGS)
+
+
+@pytest.mark.parametrize("args", [
+    ["lint"], ["lint", "--format", "json"], ["lint", "--format=sarif", "--", "a.txt"],
+    ["lint", "key.pem", "--format", "github"],
+    ["lint", "missing-file"], ["lint", "--since", "HEAD"], ["lint", "--config", "none.toml"],
+    ["lint", "--staged"], ["lint", "--history"], ["lint", "--jobs", "1", "--format", "json"],
+    ["lint", "--jobs=2"],
+])
+def test_the_fast_path_answers_like_the_declared_command(tmp_path, monkeypatch, args):
+    make_tree(tmp_path, {"a.txt": "hello\n", "key.pem": keygen.pem(keygen.rsa_key())})
+    monkeypatch.chdir(tmp_path)
+    assert entry.parse_lint(args) is not None
+    assert _run_entry(args) == run_cli(args)
+
+
+@pytest.mark.parametrize("args", [
+    ["new"], ["lint", "--help"], ["lint", "--no-staged"], ["lint", "--format"], ["lint", "-x"],
+    ["lint", "--format", "nope"], ["lint", "--jobs", "-1"], ["lint", "--jobs=x"],
+    [],
+])
+def test_anything_else_goes_to_the_declared_command_line(args):
+    assert entry.parse_lint(args) is None
+
+
+def test_the_installed_script_and_python_m_use_the_entry_point():
+    done = subprocess.run([sys.executable, "-m", "generator", "lint", "--format", "json",
+                           str(Path(__file__))], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert '"findings": []' in done.stdout
