@@ -323,13 +323,16 @@ def lint(
     config: Annotated[Path | None, typer.Option(
         help="Allowlist file (default: .scaffold-lint.toml in the project root).",
         show_default=False)] = None,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", min=0, help="Worker processes: 0 automatic (a pool for large trees), "
+        "1 serial, N at most N.")] = 0,
     debug: _Debug = False,
 ) -> None:
     """Prove the project holds no private key material (0 clean, 1 findings, 2 unreadable)."""
     from generator.lintrun import run
 
     code = run(paths or [], staged=staged, history=history, since=since, fmt=fmt,
-               config=config)
+               config=config, jobs=jobs)
     if code:
         raise typer.Exit(code)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 FLAGS = {"--staged": "staged", "--history": "history"}
-VALUES = {"--format": "fmt", "--config": "config", "--since": "since"}
+VALUES = {"--format": "fmt", "--config": "config", "--since": "since", "--jobs": "jobs"}
 
 
 def _formats() -> tuple[str, ...]:
@@ -45,6 +45,11 @@ def parse_lint(args: list[str]) -> dict[str, Any] | None:
                 value = following
             if name == "--format" and value not in _formats():
                 return None  # the declared command line says what the choices are
+            if name == "--jobs":
+                if not value.isdigit():
+                    return None  # the declared command line explains the range
+                opts["jobs"] = int(value)
+                continue
             opts[VALUES[name]] = Path(value) if name == "--config" else value
         else:
             return None

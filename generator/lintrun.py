@@ -25,10 +25,11 @@ def console() -> Console:
 
 
 def run(paths: list[Path], *, staged: bool = False, history: bool = False,
-        since: str | None = None, fmt: str = "text", config: Path | None = None) -> int:
+        since: str | None = None, fmt: str = "text", config: Path | None = None,
+        jobs: int = 0) -> int:
     """Scan, write the report to stdout and notes to stderr; return the exit code
     (0 clean, 1 findings, 2 some input unreadable or unchecked)."""
-    from generator.lint.engine import scan
+    from generator.lint.engine import Options, scan
     from generator.lint.project import find_root
     from generator.lint.report import REPORTERS
 
@@ -36,10 +37,13 @@ def run(paths: list[Path], *, staged: bool = False, history: bool = False,
         raise LintUsageError(f"--format {fmt!r}: choose one of {', '.join(REPORTERS)}")
     cwd = Path.cwd()
     chosen = history_selection(paths, history, staged, since)
+    if jobs < 0:
+        raise LintUsageError(f"--jobs {jobs}: give 0 (automatic), 1 (serial) or more workers")
+    opts = Options(jobs=jobs)
     if chosen is not None:
-        result = scan([chosen[0]], chosen[0], history=chosen[1], config=config)
+        result = scan([chosen[0]], chosen[0], history=chosen[1], config=config, opts=opts)
     else:
-        result = scan(paths, find_root(cwd) or cwd, staged=staged, config=config)
+        result = scan(paths, find_root(cwd) or cwd, staged=staged, config=config, opts=opts)
     for note in result.notes:
         console().print("[yellow]note:[/] ", end="")
         console().print(note, markup=False)

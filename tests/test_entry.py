@@ -42,7 +42,8 @@ def test_the_fast_parser_knows_exactly_the_lint_commands_options():
     ["lint"], ["lint", "--format", "json"], ["lint", "--format=sarif", "--", "a.txt"],
     ["lint", "key.pem", "--format", "github"],
     ["lint", "missing-file"], ["lint", "--since", "HEAD"], ["lint", "--config", "none.toml"],
-    ["lint", "--staged"], ["lint", "--history"],
+    ["lint", "--staged"], ["lint", "--history"], ["lint", "--jobs", "1", "--format", "json"],
+    ["lint", "--jobs=2"],
 ])
 def test_the_fast_path_answers_like_the_declared_command(tmp_path, monkeypatch, args):
     make_tree(tmp_path, {"a.txt": "hello\n", "key.pem": keygen.pem(keygen.rsa_key())})
@@ -53,7 +54,7 @@ def test_the_fast_path_answers_like_the_declared_command(tmp_path, monkeypatch, 
 
 @pytest.mark.parametrize("args", [
     ["new"], ["lint", "--help"], ["lint", "--no-staged"], ["lint", "--format"], ["lint", "-x"],
-    ["lint", "--format", "nope"],
+    ["lint", "--format", "nope"], ["lint", "--jobs", "-1"], ["lint", "--jobs=x"],
     [],
 ])
 def test_anything_else_goes_to_the_declared_command_line(args):

@@ -65,8 +65,11 @@ def test_exit_1_on_a_key_with_path_rule_type_and_fingerprint(cli, in_dir):
     assert re.search(r"sha256:[0-9a-f]{16}", result.stdout)
 
 
+PACKAGED = '{"packageDirectories": [{"path": "force-app", "package": "P"}]}'
+
+
 def test_warnings_alone_exit_1(cli, in_dir, fake):
-    make_tree(in_dir, {"sfdx-project.json": '{"packageDirectories": [{"path": "force-app"}]}',
+    make_tree(in_dir, {"sfdx-project.json": PACKAGED,
                        "force-app/server.key": b""})
     result = cli(["lint", "--format", "json"])
     assert result.exit_code == 1
@@ -218,7 +221,7 @@ def test_staged_is_not_fooled_by_gitattributes(cli, monkeypatch, tmp_path):
 def test_staged_limits_to_given_paths_and_reads_project_from_index(cli, monkeypatch, tmp_path,
                                                                    fake):
     repo = git_repo(tmp_path / "r")
-    make_tree(repo, {"sfdx-project.json": '{"packageDirectories": [{"path": "force-app"}]}',
+    make_tree(repo, {"sfdx-project.json": PACKAGED,
                      "force-app/a.key": b"", "other/b.txt": b"FAKEKEY"})
     _git(repo, "add", "-A")
     (repo / "sfdx-project.json").write_text('{"packageDirectories": [{"path": "nothing"}]}')
@@ -267,3 +270,54 @@ def test_lint_of_a_generated_project_exits_0(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(target)
     result = cli(["lint"])
     assert result.exit_code == 0, result.stdout + result.stderr
+
+
+# --- reports for CI -------------------------------------------------------------------------
+
+def test_annotations_name_files_from_the_git_root(cli, monkeypatch, tmp_path):
+    """A Salesforce project in a subfolder: SARIF and GitHub paths are the repository's."""
+    repo = git_repo(tmp_path / "r")
+    make_tree(repo, {"sfdx/sfdx-project.json": PACKAGED,
+                     "sfdx/force-app/jwt/server.txt": keygen.pem(keygen.rsa_key())})
+    monkeypatch.chdir(repo / "sfdx" / "force-app")
+    github = cli(["lint", "--format", "github"])
+    assert github.exit_code == 1
+    assert "::error file=sfdx/force-app/jwt/server.txt," in github.stdout
+    sarif = json.loads(cli(["lint", "--format", "sarif"]).stdout)["runs"][0]
+    (uri,) = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+              for r in sarif["results"]}
+    assert uri == "sfdx/force-app/jwt/server.txt"
+    doc = json.loads(cli(["lint", "--format", "json"]).stdout)
+    assert doc["findings"][0]["path"] == "force-app/jwt/server.txt"  # JSON: the project's
+    assert doc["repo_prefix"] == "sfdx/"
+
+
+def test_clean_github_run_says_so_in_one_notice(cli, in_dir):
+    make_tree(in_dir, {"force-app/main/default/classes/A.cls": "public class A {}"})
+    result = cli(["lint", "--format", "github"])
+    assert result.exit_code == 0
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("::notice title=scaffold lint::No private key or credential found")
+
+
+def test_jobs_option_is_applied_and_reported(cli, in_dir):
+    make_tree(in_dir, {"force-app/main/default/classes/A.cls": "public class A {}"})
+    doc = json.loads(cli(["lint", "--format", "json", "--jobs", "1"]).stdout)
+    assert doc["options"]["jobs"] == 1
+    assert doc["complete"] is True
+    assert doc["ruleset"]["rules"] == len(registry.RULES)
+    assert cli(["lint", "--jobs", "-1"]).exit_code == 2
+
+
+def test_package_only_rules_need_a_named_package(cli, in_dir):
+    """An org-development project (no `package` in packageDirectories) ships nothing."""
+    cert = ('<?xml version="1.0" encoding="UTF-8"?>\n<Certificate xmlns="http://soap.sforce.com/'
+            '2006/04/metadata"><masterLabel>Jwt</masterLabel></Certificate>\n')
+    make_tree(in_dir, {"sfdx-project.json": '{"packageDirectories": [{"path": "force-app"}]}',
+                       "force-app/main/default/certs/Jwt.crt-meta.xml": cert})
+    assert cli(["lint"]).exit_code == 0
+    (in_dir / "sfdx-project.json").write_text(PACKAGED)
+    packaged = cli(["lint", "--format", "json"])
+    assert packaged.exit_code == 1
+    assert [f["rule_id"] for f in json.loads(packaged.stdout)["findings"]] == [
+        "certificate-in-package"]

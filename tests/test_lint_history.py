@@ -149,7 +149,8 @@ def test_inline_markers_and_heads_allowlist_suppress_history_findings(cli, repo)
 
 
 def test_in_package_follows_heads_project_layout(cli, repo):
-    project = json.dumps({"packageDirectories": [{"path": "force-app", "default": True}]})
+    project = json.dumps({"packageDirectories": [{"path": "force-app", "default": True,
+                                                  "package": "P"}]})
     repo.commit({"sfdx-project.json": project,
                  "force-app/main/default/staticresources/k.pem": keygen.pem(keygen.rsa_key()),
                  "scripts/k.pem": keygen.pem(keygen.ec_key())})

@@ -19,7 +19,7 @@ from generator.lint import allow, registry, walk
 from generator.lint.blob import Options, Scanner, Tally, os_reason
 from generator.lint.finding import Finding
 from generator.lint.project import Reader
-from generator.lint.result import LintResult
+from generator.lint.result import LintResult, ScanInfo
 from generator.lint.ruleset import Registry
 
 if TYPE_CHECKING:  # imported when a history scan runs: a tree scan never pays for git
@@ -52,10 +52,44 @@ def scan(paths: Sequence[Path], base: Path, *, staged: bool = False,
     else:
         config_raw = _read_config(config, base, None)  # a bad config fails before the walk
         out = walk.scan_tree(scanner, paths, base)
-    return _finish(out, reg, config_raw, os.fspath(config) if config else allow.CONFIG_FILE)
+    source = os.fspath(config) if config else allow.CONFIG_FILE
+    options = _options(scanner.opts, staged, source if config_raw is not None else None,
+                       [_display(p, base) for p in paths])
+    options["history"] = history is not None
+    prefix = "" if history is not None else repo_prefix(base)  # history paths: from the top
+    return _finish(out, reg, config_raw, source, ScanInfo(options, prefix))
 
 
-def _finish(out: Tally, reg: Registry, config_raw: bytes | None, source: str) -> LintResult:
+def repo_prefix(base: Path) -> str:
+    """`base` relative to the top of its git work tree ("sfdx/"; "" at the top or outside git),
+    found by looking for `.git` (a directory, or a file in worktrees and submodules) in `base`
+    and its parents: no git process on the pre-commit path."""
+    for top in (base, *base.parents):
+        if (top / ".git").exists():
+            rel = base.relative_to(top).as_posix()
+            return "" if rel == "." else rel + "/"
+    return ""
+
+
+def _display(path: Path, base: Path) -> str:
+    full = Path(os.path.realpath(path))
+    return "." if full == base else (full.relative_to(base).as_posix()
+                                     if full.is_relative_to(base) else full.as_posix())
+
+
+def _options(opts: Options, staged: bool, config: str | None,
+             paths: list[str]) -> dict[str, object]:
+    """The options that shaped the scan, as reports state them (no content, no home paths)."""
+    limits = opts.limits
+    return {"staged": staged, "config": config, "paths": paths, "jobs": opts.jobs,
+            "archive_limits": {"max_depth": limits.max_depth, "max_members": limits.max_members,
+                               "max_member_bytes": limits.max_member_bytes,
+                               "max_total_bytes": limits.max_total_bytes,
+                               "max_ratio": limits.max_ratio}}
+
+
+def _finish(out: Tally, reg: Registry, config_raw: bytes | None, source: str,
+            info: ScanInfo) -> LintResult:
     """The same post-processing for every source: config allow entries, dedupe, order."""
     entries: tuple[allow.AllowEntry, ...] = ()
     if config_raw is not None:
@@ -69,6 +103,7 @@ def _finish(out: Tally, reg: Registry, config_raw: bytes | None, source: str) ->
         bytes_scanned=out.nbytes,
         notes=tuple(dict.fromkeys(out.notes)),
         rules=reg.rules,
+        scan=info,
     )
 
 

@@ -184,13 +184,13 @@ def _norm_dir(raw: str) -> str:
     return "/".join(parts)
 
 
-def load_project(root: Path, read: Reader, nested: bool = False) -> Project:
+def load_project(root: Path, read: Reader) -> Project:
     """Read sfdx-project.json and .forceignore through `read` (disk or the git index).
 
     A file ships when it lies in a packageDirectories entry that names a `package` and
-    .forceignore does not exclude it. A project naming no package yet counts every entry,
-    except a project nested inside another one (e.g. a generated `subscriber-eca/` that the
-    subscriber deploys itself), which ships nothing.
+    .forceignore does not exclude it. A project that names no package ships nothing: an
+    org-development project, or a deploy-only project nested in another (e.g. a generated
+    `subscriber-eca/` that the subscriber deploys itself).
     """
     raw = read(PROJECT_FILE)
     if raw is None:
@@ -202,13 +202,8 @@ def load_project(root: Path, read: Reader, nested: bool = False) -> Project:
             raise TypeError
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         return Project(root, (), problem=f"{PROJECT_FILE} has no valid packageDirectories")
-    named = [path for path, has_package in entries if has_package]
-    if named:  # what `sf package version create` builds
-        chosen = named
-    elif nested:  # a deploy-only companion project inside another project
-        chosen = []
-    else:  # no package registered yet: every entry will be packaged
-        chosen = [path for path, _ in entries]
+    # what `sf package version create` builds
+    chosen = [path for path, has_package in entries if has_package]
     dirs = tuple(_norm_dir(path) for path in chosen)
     ignore_raw = read(FORCEIGNORE)
     rules = IgnoreRules()
@@ -261,8 +256,7 @@ class ProjectIndex:
                 break
             chain.append(d)
             if self._has(d):
-                nested = any(self._has(up) for up in d.parents)
-                found = load_project(d, self._reader(d), nested)
+                found = load_project(d, self._reader(d))
                 self._by_dir[d] = found
                 chain.pop()
                 break

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 
 from generator.lint import archive, result, ruleset
 from generator.lint.base import Detector
-from generator.lint.detectors import container, encoded, jwk, pem, sfdx
+from generator.lint.detectors import container, credentials, encoded, jwk, pem, sfdx
 from generator.lint.finding import Rule
 
-DETECTORS: tuple[Detector, ...] = (pem, encoded, container, jwk, sfdx)
+DETECTORS: tuple[Detector, ...] = (pem, encoded, container, jwk, sfdx, credentials)
 ENGINE_RULES: tuple[Rule, ...] = (*archive.RULES, *result.RULES)  # not from a detector
 
 DEFAULT: ruleset.Registry = ruleset.build(DETECTORS, ENGINE_RULES)

@@ -34,6 +34,19 @@ DETECTOR_ERROR = Rule(
 RULES: tuple[Rule, ...] = (UNREADABLE_FILE, SYMLINK_OUTSIDE_ROOT, DETECTOR_ERROR)
 # a finding of these means some input was not checked: the CLI exits 2
 INCOMPLETE: frozenset[str] = frozenset({UNREADABLE_FILE.id, DETECTOR_ERROR.id})
+# these also mean part of an input was not seen into (archive members past a limit, encrypted
+# or corrupt archives and keystores): the report says `complete: false` (test_result checks the
+# ids are registered)
+PARTIAL: frozenset[str] = INCOMPLETE | {"archive-limit", "archive-unreadable",
+                                        "container-unreadable"}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanInfo:
+    """How the scan was run, for reports that must prove what a clean result covered."""
+
+    options: Mapping[str, object] = field(default_factory=dict)  # what shaped the scan
+    repo_prefix: str = ""  # the scan root inside its git repository ("sfdx/"; "" at its top)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +67,7 @@ class LintResult:
     bytes_scanned: int
     notes: tuple[str, ...] = ()  # diagnostics for stderr (never key bytes)
     rules: Mapping[str, Rule] = field(kw_only=True)  # the registry's rules, by id
+    scan: ScanInfo = field(default_factory=ScanInfo, kw_only=True)
 
     @property
     def unreadable(self) -> bool:
@@ -64,6 +78,26 @@ class LintResult:
     def incomplete(self) -> bool:
         """Some input could not be read or checked (a detector failed): the CLI exits 2."""
         return any(f.rule_id in INCOMPLETE for f in self.findings)
+
+    @property
+    def complete(self) -> bool:
+        """Every input was read and seen into, suppressed findings included."""
+        found = (*self.findings, *(s.finding for s in self.suppressed))
+        return not any(f.rule_id in PARTIAL for f in found)
+
+    @property
+    def ruleset_hash(self) -> str:
+        """Identifies the rules that produced this result: ids, severities and texts."""
+        return ruleset_hash(self.rules)
+
+
+def ruleset_hash(rules: Mapping[str, Rule]) -> str:
+    import hashlib
+    import json
+
+    table = [[r.id, r.severity.value, r.summary, r.why, r.fix]
+             for r in sorted(rules.values(), key=lambda r: r.id)]
+    return "sha256:" + hashlib.sha256(json.dumps(table).encode()).hexdigest()[:16]
 
 
 def fix_for(f: Finding, rules: Mapping[str, Rule]) -> str:

@@ -22,6 +22,7 @@ _RULES: tuple[tuple[str, bytes, bytes], ...] = (
     ("string concatenation", rb"""['"`][ \t]*;[ \t]*\r?\n[ \t]*[\w.]+[ \t]*\+=[ \t]*['"`]""", b""),
     ("string escapes", rb"\\{1,2}r\\{1,2}n|\\{1,2}[nr]|\\u000[aAdD]|\\x0[aAdD]", b"\n"),
     ("string escapes", rb"\\/", b"/"),
+    ("HTML line breaks", rb"<[bB][rR][ \t]*/?>|&(?:amp;)?lt;[bB][rR][ \t]*/?&(?:amp;)?gt;", b"\n"),
     ("XML entities", rb"&(?:amp;)?#(?:1[03]|[xX]0*[aAdD]);", b"\n"),
     ("XML entities", rb"&(?:amp;)?#(?:43|[xX]2[bB]);", b"+"),
     ("XML entities", rb"&(?:amp;)?#(?:47|[xX]2[fF]);", b"/"),
@@ -32,7 +33,7 @@ _RULES: tuple[tuple[str, bytes, bytes], ...] = (
     ("URL encoding", rb"%3[dD]", b"="),
 )
 # The lookahead lets the regex engine skip to candidate bytes (about 6x faster).
-_NORMALIZE = re.compile(rb"(?=[\'\"`\\&%])(?:" + b"|".join(b"(" + p + b")" for _, p, _ in _RULES)
+_NORMALIZE = re.compile(rb"(?=[\'\"`\\&%<])(?:" + b"|".join(b"(" + p + b")" for _, p, _ in _RULES)
                         + b")")
 
 
@@ -97,8 +98,9 @@ def base_views(data: bytes) -> list[View]:
 
 
 def normalize(view: View) -> View:
-    """Join string concatenations, unescape `\\n`/`\\r\\n`/`\\\\n`, decode XML entities and URL
-    escapes, in one pass. Returns `view` itself when nothing changed."""
+    """Join string concatenations, unescape `\\n`/`\\r\\n`/`\\\\n`, turn HTML `<br>`/`<br/>` into
+    line breaks, decode XML entities and URL escapes, in one pass. Returns `view` itself when
+    nothing changed."""
     data = view.data
     pieces: list[bytes] = []
     starts: list[int] = [0]

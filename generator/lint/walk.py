@@ -33,10 +33,33 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 TASK_FILES = 256  # files per pool task
 
 SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", "node_modules", ".sf", ".sfdx", ".sfdx-cache", ".localdevserver",
+    ".git", ".hg", ".svn", "node_modules", ".sfdx-cache", ".localdevserver",
     "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".tox", ".nox",
     ".venv",
 })
+
+CLI_STATE_DIRS = frozenset({".sf", ".sfdx"})  # skipped, except what git tracks or has staged
+
+
+def git_tracked(directory: str) -> list[str]:
+    """Regular files under `directory` that git tracks or has staged (absolute paths); none
+    outside a git work tree. The Salesforce CLI's state directories are caches, except when
+    someone commits its login store: that must be scanned."""
+    import subprocess
+
+    try:
+        proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--", "."], cwd=directory,
+                              capture_output=True, check=False)
+    except OSError:
+        return []
+    if proc.returncode != 0:
+        return []
+    found = []
+    for name in proc.stdout.split(b"\0"):
+        path = os.path.join(directory, os.fsdecode(name))  # noqa: PTH118
+        if name and os.path.isfile(path) and not os.path.islink(path):  # noqa: PTH113,PTH114
+            found.append(path)
+    return found
 
 
 class _Job(NamedTuple):
@@ -191,6 +214,10 @@ class Walker:
             self.unreadable(path, f"could not stat ({os_reason(exc)})")
             return
         if stat.S_ISDIR(st.st_mode):
+            if entry.name in CLI_STATE_DIRS:
+                for tracked in git_tracked(path):
+                    self.add_file(tracked, -1)
+                return
             if entry.name in SKIP_DIRS or os.path.exists(path + "/pyvenv.cfg"):  # noqa: PTH110
                 return
             key = (st.st_dev, st.st_ino)

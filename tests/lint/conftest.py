@@ -28,8 +28,11 @@ def deny_open(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
 
 
 def sfdx_project(package_dirs: tuple[str, ...] = ("force-app",), forceignore: str | None = None,
-                 packages: tuple[str, ...] = ()) -> dict[str, str]:
-    """The two project files as a make_tree dict; `packages` names the dirs with a package."""
+                 packages: tuple[str, ...] | None = None) -> dict[str, str]:
+    """The two project files as a make_tree dict; `packages` names the dirs with a package
+    (default: every dir; `()` for an org-development project)."""
+    if packages is None:
+        packages = package_dirs
     entries: list[dict[str, object]] = [{"path": d, "default": i == 0}
                                         for i, d in enumerate(package_dirs)]
     for entry in entries:

@@ -135,6 +135,12 @@ HIDINGS = (
     Hiding("xml-double-escaped-entity", lambda p: b"<v>" + p.replace(b"\n", b"&amp;#10;")
            + b"</v>"),
     Hiding("one-line-spaces", lambda p: p.rstrip(b"\n").replace(b"\n", b" "), keeps_lines=False),
+    Hiding("html-br", lambda p: b"<p>" + p.rstrip(b"\n").replace(b"\n", b"<br>") + b"</p>\n"),
+    Hiding("html-br-slash", lambda p: b"<td>" + p.rstrip(b"\n").replace(b"\n", b"<br/>")
+           + b"</td>"),
+    Hiding("html-br-space-upper", lambda p: p.rstrip(b"\n").replace(b"\n", b"<BR />")),
+    Hiding("xml-escaped-br", lambda p: b"<value>" + p.rstrip(b"\n").replace(b"\n", b"&lt;br/&gt;")
+           + b"</value>"),
 )
 
 

@@ -151,7 +151,7 @@ TRUE_POSITIVES: list[tuple[str, Callable[[], bytes], str, str]] = [
     ("p12-no-password", lambda: keygen.p12(None), "pkcs12-private-key", "RSA 2048"),
     ("p12-default-password", _p12_default_pw, "pkcs12-private-key", "EC P-256"),
     ("p12-trailing-bytes", lambda: keygen.p12(None) + b"\n", "pkcs12-private-key", "RSA 2048"),
-    ("p12-truncated", lambda: keygen.p12()[:-200], "pkcs12-private-key", "truncated"),
+    ("p12-truncated", lambda: keygen.p12()[:-200], "container-unreadable", "truncated"),
 ]
 
 FALSE_POSITIVES: list[tuple[str, Callable[[], bytes]]] = [
@@ -214,7 +214,7 @@ def test_renamed_p12_found_by_content():
     assert [h.rule_id for h in container.scan(ctx, keygen.p12())] == ["pkcs12-private-key"]
 
 
-def test_p12_unreadable_layout_is_reported_as_possible_key():
+def test_p12_unreadable_layout_is_reported_as_unreadable_container():
     # A PFX whose authSafe is PKCS#7 signedData (public-key integrity mode): cannot be opened.
     def tlv(tag: int, content: bytes) -> bytes:
         return bytes([tag, len(content)]) + content
@@ -223,7 +223,7 @@ def test_p12_unreadable_layout_is_reported_as_possible_key():
     auth_safe = tlv(0x30, tlv(0x06, bytes.fromhex("2a864886f70d010702")) + tlv(0xA0, signed_data))
     data = tlv(0x30, tlv(0x02, b"\x03") + auth_safe)
     (hit,) = container.scan(CTX, data)
-    assert hit.rule_id == "pkcs12-private-key"
+    assert hit.rule_id == "container-unreadable"
     assert "possibly" in (hit.key_type or "")
 
 
@@ -267,7 +267,13 @@ def test_trust_only_keystores_are_clean(stores, store, pw):
 def test_truncated_keystore_is_not_a_silent_pass(stores):
     data = stores["JKS-trust-changeit"]
     (hit,) = container.scan(CTX, data[: len(data) // 2])
+    assert hit.rule_id == "container-unreadable"
     assert "possibly" in (hit.key_type or "")
+
+
+def test_unreadable_container_is_a_warning():
+    assert container.UNREADABLE.severity.value == "warning"
+    assert container.PKCS12.severity.value == "error"
 
 
 def test_hits_never_carry_key_bytes():

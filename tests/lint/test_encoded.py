@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.lint.base import FileContext
+from generator.lint.codec import MAX_LAYERS
 from generator.lint.detectors import encoded
 from generator.lint.finding import Location
 
@@ -83,6 +85,23 @@ HEX_WRAPS: tuple[tuple[str, Wrap], ...] = (
 )
 
 
+def _service_account(pem_bytes: bytes) -> bytes:
+    return json.dumps({"type": "service_account", "project_id": "acme",
+                       "private_key_id": "0123abcd", "private_key": pem_bytes.decode(),
+                       "client_email": "ci@acme.iam.gserviceaccount.com"}).encode()
+
+
+def _google_b64(pem_bytes: bytes) -> tuple[bytes, bytes]:
+    text = base64.b64encode(_service_account(pem_bytes))
+    return b"GOOGLE_CREDENTIALS_B64=" + text + b"\n", text[:8]
+
+
+def _docker_auth(pem_bytes: bytes) -> tuple[bytes, bytes]:
+    auth = base64.b64encode(b"_json_key:" + _service_account(pem_bytes))
+    doc = json.dumps({"auths": {"gcr.io": {"auth": auth.decode()}}}, indent=2).encode()
+    return doc, auth[:8]
+
+
 def _pem_b64(pem_bytes: bytes, lead: bytes = b"") -> tuple[bytes, bytes]:
     text = base64.b64encode(lead + pem_bytes)
     return b"  PRIVATE_KEY_B64: " + text + b"\n", text[:8]
@@ -99,6 +118,15 @@ PEM_WRAPS = (
                  id="pem-b64-encrypted"),
     pytest.param(lambda: (b"body = '" + b"".join(k.pem(k.ed25519_key(), "openssh").splitlines()[
         1:-1]) + b"'", b"b3BlbnNz"), "OpenSSH Ed25519", id="openssh-body-no-armor"),
+    # nested layers: base64 of JSON holding a PEM with \n escapes, base64 of base64
+    pytest.param(lambda: _google_b64(k.pem(k.rsa_key())), "RSA 2048",
+                 id="base64-of-service-account-json"),
+    pytest.param(lambda: _docker_auth(k.pem(k.ec_key())), "EC P-256",
+                 id="docker-config-auth-json-key"),
+    pytest.param(lambda: _pem_b64(base64.b64encode(k.pem(k.rsa_key()))), "RSA 2048",
+                 id="base64-of-base64-pem"),
+    pytest.param(lambda: _pem_b64(base64.b64encode(k.pem(k.ec_key())), b"JWT_KEY_B64="),
+                 "EC P-256", id="base64-of-env-file-with-base64-pem"),
 )
 
 TRUE_POSITIVES = [
@@ -139,6 +167,25 @@ def test_detail_names_the_chain():
     data = ("String k = " + " +\n  ".join(f"'{c}'" for c in _chunks(_b64(d), 40)) + ";").encode()
     details = [h.detail for h in encoded.scan(CTX, data)]
     assert details == ["string concatenation > base64 > DER"]
+
+
+def test_nested_layers_name_their_chain():
+    data, _ = _google_b64(k.pem(k.rsa_key()))
+    assert [h.detail for h in encoded.scan(CTX, data)] == ["base64 > string escapes > PEM"]
+
+
+def test_nesting_is_bounded():
+    """MAX_LAYERS text layers at most: deeper nesting is not decoded (and costs nothing)."""
+    text = k.pem(k.ec_key())
+    for _ in range(MAX_LAYERS + 1):
+        text = base64.b64encode(text)
+    assert list(encoded.scan(CTX, b"K=" + text + b"\n")) == []
+
+
+def test_base64_json_without_a_key_is_clean():
+    doc = json.dumps({"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\n"
+                      "...\n-----END PRIVATE KEY-----\n"}).encode()
+    assert list(encoded.scan(CTX, b"GOOGLE_CREDENTIALS_B64=" + base64.b64encode(doc))) == []
 
 
 def test_armored_pem_is_left_to_the_pem_detector():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import subprocess
@@ -164,12 +165,17 @@ def test_nested_project_uses_its_own_package_dirs(tmp_path, fake_detector):
     make_tree(tmp_path, {**sfdx_project(("src",)),
                          **{f"sub/{k}": v for k, v in sfdx_project(
                              ("force-app", "extra"), packages=("force-app",)).items()},
-                         **{f"eca/{k}": v for k, v in sfdx_project(("eca",)).items()},
+                         **{f"eca/{k}": v for k, v in sfdx_project(("eca",), packages=()).items()},
                          "sub/force-app/x.key": b"", "sub/extra/w.key": b"", "src/y.key": b"",
                          "sub/src/z.key": b"", "eca/eca/v.key": b""})
-    # top project without a package: every entry; nested with one: only the named entry;
-    # nested without one (a deploy-only companion such as subscriber-eca/): nothing
+    # only entries that name a package ship; a nested project without one (a deploy-only
+    # companion such as subscriber-eca/) ships nothing
     assert [f.path for f in scan([], tmp_path).findings] == ["src/y.key", "sub/force-app/x.key"]
+
+
+def test_org_development_project_ships_nothing(tmp_path, fake_detector):
+    make_tree(tmp_path, {**sfdx_project(("force-app",), packages=()), "force-app/a.key": b""})
+    assert scan([], tmp_path).findings == ()
 
 
 def test_broken_sfdx_project_treats_everything_as_packaged(tmp_path, fake_detector):
@@ -196,7 +202,8 @@ def test_process_pool_gives_the_serial_result(tmp_path, fake_detector):
                          for i in range(300)})
     serial = scan([], tmp_path, opts=Options(jobs=1))
     pooled = scan([], tmp_path, opts=Options(jobs=2))
-    assert serial == pooled
+    assert (serial.scan.options["jobs"], pooled.scan.options["jobs"]) == (1, 2)  # reported
+    assert dataclasses.replace(pooled, scan=serial.scan) == serial
     assert len(serial.findings) == 100
 
 

@@ -115,18 +115,18 @@ TRUE_POSITIVES = [
     ("consumer-key-apex", CLS, True,
      lambda: f"private static final String CK = '{_consumer_key()}';\n".encode(),
      ["hardcoded-consumer-key"]),
-    ("consumer-key-apex-outside-package", "scripts/apex/setup.apex", False,
-     lambda: f"cfg.Consumer_Key__c = '{_consumer_key()}';\n".encode(), ["hardcoded-consumer-key"]),
     ("consumer-key-js", f"{PKG}/lwc/setup/setup.js", True,
      lambda: f"const CLIENT_ID = \"{_consumer_key()}\";\n".encode(), ["hardcoded-consumer-key"]),
     ("consumer-key-custom-metadata", f"{PKG}/customMetadata/Cfg.Default.md-meta.xml", True,
      lambda: _xml("CustomMetadata", f"<values><value>{_consumer_key()}</value></values>"),
      ["hardcoded-consumer-key"]),
+    ("consumer-key-beside-secret-is-one-error", CLS, True,
+     lambda: (f"String k = '{_consumer_key()}';\n"
+              f"String consumerSecret = '{_consumer_secret()}';\n").encode(),
+     ["oauth-consumer-secret"]),
     ("consumer-key-with-dot", CLS, True,
      lambda: f"String k = '{_consumer_key()[:60]}.{_consumer_key()[5:20]}';".encode(),
      ["hardcoded-consumer-key"]),
-    ("consumer-key-real-in-markdown", "README.md", False,
-     lambda: f"Use `{_consumer_key()}`.\n".encode(), ["hardcoded-consumer-key"]),
     ("key-file-in-package", f"{PKG}/staticresources/server.key", True, lambda: b"",
      ["key-file-in-package"]),
     ("p12-file-in-package", f"{PKG}/staticresources/jwt.p12", True, lambda: b"\x30\x82",
@@ -140,6 +140,19 @@ TRUE_POSITIVES = [
 ]
 
 FALSE_POSITIVES = [
+    # a consumer key is an identifier: reported only where it ships, and not beside a secret
+    ("consumer-key-apex-outside-package", "scripts/apex/setup.apex", False,
+     lambda: f"cfg.Consumer_Key__c = '{_consumer_key()}';\n".encode()),
+    ("consumer-key-real-in-markdown", "README.md", False,
+     lambda: f"Use `{_consumer_key()}`.\n".encode()),
+    ("consumer-key-in-cli-test", "test/unit/org/authInfo.test.ts", False,
+     lambda: f"'force://{_consumer_key()}:1234@test.my.salesforce.com'\n".encode()),
+    ("consumer-secret-word-values", "test/sensitive-metadatas.test.ts", False,
+     lambda: b"'<AuthProvider><consumerSecret>should-hide</consumerSecret></AuthProvider>'\n"
+             b"'<consumerSecret>HIDDEN_BY_SFDX_HARDIS</consumerSecret>'\n"
+             b"'<consumerSecret>test</consumerSecret><consumerSecret>masked</consumerSecret>'\n"),
+    ("consumer-secret-short-word", f"{PKG}/connectedApps/X.connectedApp-meta.xml", True,
+     lambda: _connected_app("hidden")),
     ("global-file-outside-package", TEMPLATE, False, lambda: _global()),
     ("global-file-placeholders", TEMPLATE, False,
      lambda: _global("__PASTE_CONSUMER_KEY_HERE__", "__PASTE_CONSUMER_SECRET__")),
@@ -281,3 +294,8 @@ def test_ordinary_files_are_never_parsed(monkeypatch):
     for path, data in ((CLS, apex), (f"{PKG}/objects/A__c/fields/Token__c.field-meta.xml", xml)):
         assert sfdx.wants(_ctx(path), data) is False
         assert list(sfdx.scan(_ctx(path), data)) == []
+
+
+def test_consumer_key_alone_is_a_warning_not_an_error():
+    assert sfdx.CONSUMER_KEY.severity.value == "warning"
+    assert sfdx.CONSUMER_SECRET.severity.value == "error"

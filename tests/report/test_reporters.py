@@ -22,7 +22,7 @@ from generator.lint import registry
 from generator.lint.engine import LintResult, scan
 from generator.lint.finding import Finding, Location, Rule, Severity
 from generator.lint.report import REPORTERS
-from generator.lint.result import Suppressed
+from generator.lint.result import PARTIAL, ScanInfo, Suppressed, ruleset_hash
 
 HERE = Path(__file__).parent
 GOLDEN = {"text": "golden.txt", "json": "golden.json", "sarif": "golden.sarif",
@@ -76,6 +76,7 @@ SAMPLE = LintResult(
     bytes_scanned=1_234_567,
     notes=("sfdx-project.json could not be read",),
     rules=RULE_TABLE,
+    scan=ScanInfo({"staged": False, "config": ".scaffold-lint.toml", "paths": ["."], "jobs": 0}),
 )
 
 
@@ -89,6 +90,7 @@ def _render(fmt: str, result: LintResult) -> str:
 def test_matches_golden_file(fmt, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     got = _render(fmt, SAMPLE).replace(f'"version": "{__version__}"', '"version": "VERSION"')
+    got = got.replace(f'"tool_version": "{__version__}"', '"tool_version": "VERSION"')
     path = HERE / GOLDEN[fmt]
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(got, encoding="utf-8")
@@ -98,8 +100,57 @@ def test_matches_golden_file(fmt, monkeypatch):
 def test_clean_result_reports_clean():
     clean = LintResult((), (), 3, 300, rules=RULE_TABLE)
     assert "No private key material found" in _render("text", clean)
-    assert _render("github", clean) == ""
+    (line,) = _render("github", clean).splitlines()
+    assert line.startswith("::notice title=scaffold lint::No private key or credential found: "
+                           "3 files scanned")
+    assert clean.ruleset_hash in line
+    assert "complete: true" in line
     assert json.loads(_render("json", clean))["summary"]["findings"] == 0
+
+
+def test_reports_state_version_ruleset_options_and_completeness():
+    info = ScanInfo({"staged": True, "jobs": 1}, "sfdx/")
+    clean = LintResult((), (), 3, 300, rules=RULE_TABLE, scan=info)
+    doc = json.loads(_render("json", clean))
+    assert doc["tool_version"] == __version__
+    assert doc["ruleset"] == {"hash": clean.ruleset_hash, "rules": len(RULE_TABLE)}
+    assert doc["options"] == {"staged": True, "jobs": 1}
+    assert (doc["complete"], doc["repo_prefix"]) == (True, "sfdx/")
+    run = json.loads(_render("sarif", clean))["runs"][0]
+    assert run["tool"]["driver"]["version"] == __version__
+    assert run["properties"]["rulesetHash"] == clean.ruleset_hash
+    assert run["properties"]["options"] == {"staged": True, "jobs": 1}
+    assert run["properties"]["complete"] is True
+    assert run["invocations"][0]["properties"]["complete"] is True
+    # an archive past its limits or an unreadable file: the scan did not see everything
+    assert json.loads(_render("json", SAMPLE))["complete"] is False
+
+
+def test_ruleset_hash_changes_with_any_rule():
+    changed = {**RULE_TABLE, "pem-private-key": Rule("pem-private-key", "Armored private key",
+                                                      "It signs as you.", "Delete and rotate it.",
+                                                      Severity.WARNING)}
+    assert ruleset_hash(changed) != ruleset_hash(RULE_TABLE)
+    assert ruleset_hash(dict(reversed(list(RULE_TABLE.items())))) == ruleset_hash(RULE_TABLE)
+
+
+def test_partial_rule_ids_are_registered():
+    assert PARTIAL <= registry.RULES.keys()
+
+
+def test_sarif_and_github_paths_are_relative_to_the_git_root():
+    from dataclasses import replace
+
+    result = replace(SAMPLE, scan=ScanInfo({}, "sfdx/"))
+    run = json.loads(_render("sarif", result))["runs"][0]
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+            for r in run["results"] for loc in r["locations"]}
+    assert uris and all(u.startswith("sfdx/") for u in uris)
+    lines = _render("github", result).splitlines()
+    props = [line.split("::")[1].split(" ", 1)[1] for line in lines]
+    files = [p.split("=", 1)[1] for ps in props for p in ps.split(",") if p.startswith("file=")]
+    assert files and all(f.startswith("sfdx/") for f in files)
+    assert all('"path": "sfdx/' not in line for line in _render("json", result).splitlines())
 
 
 def test_json_is_key_sorted_and_versioned():

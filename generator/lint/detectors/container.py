@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from generator.lint.asn1 import BerItem, ber_children, ber_item, encode_oid, octets
 from generator.lint.base import FileContext
-from generator.lint.finding import Hit, Rule, fingerprint
+from generator.lint.finding import Hit, Rule, Severity, fingerprint
 from generator.lint.keys import OPENSSL_CURVES, KeyInfo, classify_der
 
 DER = Rule(
@@ -41,7 +41,16 @@ KEYSTORE = Rule(
     "keystore passwords are weak and the key inside is a leaked key.",
     fix="Remove the keystore, purge it from history and rotate the certificate in Setup.",
 )
-RULES: tuple[Rule, ...] = (DER, PKCS12, KEYSTORE)
+UNREADABLE = Rule(
+    id="container-unreadable",
+    summary="PKCS#12 or Java keystore that could not be read (truncated, corrupt, or a layout "
+    "that cannot be opened without its password)",
+    why="A private key inside cannot be ruled out, and the file may still ship or be copied.",
+    fix="Remove the file if it is a broken copy; otherwise keep keystores out of the "
+    "repository (a CI secret or a vault) and ship only public certificates.",
+    severity=Severity.WARNING,
+)
+RULES: tuple[Rule, ...] = (DER, PKCS12, KEYSTORE, UNREADABLE)
 
 _P12_PASSWORDS: tuple[bytes | None, ...] = (None, b"", b"changeit", b"changeme", b"password")
 
@@ -58,6 +67,7 @@ class _P12:
     end: int = 0  # length of the PFX in the file
     opaque: int = 0  # encryptedData parts
     odd: bool = False  # a part or layout this reader cannot see into
+    truncated: bool = False  # the file ends inside the PFX
 
 
 def _pfx(data: bytes) -> _P12 | None:
@@ -97,14 +107,14 @@ def _truncated_pfx(data: bytes) -> _P12 | None:
         return None
     if _DATA not in head and _SIGNED not in head:
         return None
-    found = _P12([], odd=True, end=len(data))
+    found = _P12([], odd=True, end=len(data), truncated=True)
     for oid, bag in (
         (_SHROUDED, "pkcs8ShroudedKeyBag"),
         (_KEY_BAG, "keyBag"),
         (_SECRET, "secretBag"),
     ):
         if b"\x06" + bytes([len(oid)]) + oid in data:
-            found.keys.append((f"{bag} (truncated file)", None))
+            found.keys.append((bag, None))
     return found
 
 
@@ -184,6 +194,11 @@ def _open_p12(data: bytes) -> tuple[bool, KeyInfo | None] | None:
 def _scan_p12(data: bytes, found: _P12) -> Iterator[Hit]:
     if not found.keys and not found.odd and not found.opaque:
         return  # fully readable, certificates only
+    if found.truncated:  # a broken copy: no key can be read from it, but one may have been
+        bags = ", ".join(bag for bag, _ in found.keys) or "no key bag visible"
+        yield Hit(UNREADABLE.id, 0, "PKCS#12 (truncated)", fingerprint(data),
+                  f"PKCS#12 > truncated file ({bags})")
+        return
     opened = _open_p12(data[: found.end])
     if found.keys:
         for bag, info in found.keys:
@@ -202,13 +217,8 @@ def _scan_p12(data: bytes, found: _P12) -> Iterator[Hit]:
             )
         return
     if found.odd:
-        yield Hit(
-            PKCS12.id,
-            0,
-            "PKCS#12, possibly with a private key (could not open)",
-            fingerprint(data),
-            "PKCS#12 > unreadable layout",
-        )
+        yield Hit(UNREADABLE.id, 0, "PKCS#12, possibly with a private key (could not open)",
+                  fingerprint(data), "PKCS#12 > unreadable layout")
     # opaque encryptedData only: the certificate-only layout (see module docstring)
 
 
@@ -295,7 +305,7 @@ def _scan_keystore(data: bytes, store: str) -> Iterator[Hit]:
                 raise ValueError("entry tag")
     except (ValueError, struct.error):
         yield Hit(
-            KEYSTORE.id,
+            UNREADABLE.id,
             rd.pos,
             f"{store}, possibly with a private key (could not parse)",
             fingerprint(data),

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from generator.lint.base import FileContext
-from generator.lint.codec import b64decode
+from generator.lint.codec import MAX_LAYERS, b64decode, text_layer
 from generator.lint.detectors import pem
 from generator.lint.finding import Hit, Rule
 from generator.lint.keys import KeyInfo, classify_der, classify_openssh
@@ -36,17 +36,18 @@ RULES = (BASE64, HEX)
 _MIN_TRUNCATED = 256  # characters: a shorter prefix of a DER key is not reported
 
 
-def _pem_hints() -> list[bytes]:
-    """base64 of "-----BEGIN" at each of the three byte alignments (the stable characters)."""
+def _b64_hints(literal: bytes) -> list[bytes]:
+    """base64 of `literal` at each of the three byte alignments (the stable characters)."""
     out = []
     for phase in range(3):
-        raw = b"\0" * phase + b"-----BEGIN"
+        raw = b"\0" * phase + literal
         enc = base64.b64encode(raw)[: 4 * (len(raw) // 3)]
         out.append(enc[4:] if phase else enc)
     return out
 
 
-_PEM_HINTS = _pem_hints()
+_PEM_HINTS = _b64_hints(b"-----BEGIN")
+_PEM_HINTS_2 = _b64_hints(_PEM_HINTS[0])  # base64 of base64 of a PEM
 
 
 def _rare_anchor(literal: bytes) -> bytes:
@@ -60,6 +61,7 @@ def _rare_anchor(literal: bytes) -> bytes:
 # its "kt", so it rides along with jwk's "kty" pass.
 TRIGGERS = (rb"M[IHC][A-Za-z0-9+/_-]{30}", rb"30[0-9A-Fa-f]{92}",
             *(_rare_anchor(b"LS0t" + h[4:]) for h in _PEM_HINTS),
+            *(_rare_anchor(h) for h in _PEM_HINTS_2),
             rb"ktdjE(?<=b3BlbnNzaC1rZXktdjE)")
 _HINTS = tuple(re.compile(p) for p in TRIGGERS)
 _WINDOW_BEFORE, _WINDOW_AFTER = 256, 32 * 1024
@@ -94,7 +96,7 @@ def _under_armor(data: bytes, start: int) -> bool:
     return _ARMOR_ABOVE.search(window) is not None and b"END " not in window.split(b"BEGIN")[-1]
 
 
-def _classify_b64(chars: bytes) -> tuple[KeyInfo, str] | None:
+def _classify_b64(chars: bytes, depth: int) -> tuple[KeyInfo, str] | None:
     blob = b64decode(chars)
     url = b"-" in chars or b"_" in chars
     name = "base64url" if url else "base64"
@@ -104,13 +106,16 @@ def _classify_b64(chars: bytes) -> tuple[KeyInfo, str] | None:
     info = classify_der(blob, truncated_ok=len(chars) >= _MIN_TRUNCATED)
     if info is not None:
         return info, f"{name} > DER"
-    if any(h in chars[:24] for h in _PEM_HINTS):
-        for _, inner, chain in pem.find(blob):
+    text = text_layer(chars) if depth < MAX_LAYERS else None
+    if text is not None:  # a PEM file, JSON holding an escaped PEM, another base64 layer
+        for _, inner, chain in pem.find(text):
+            return inner, f"{name} > {chain}"
+        for _, _, inner, chain in find(text, depth + 1):
             return inner, f"{name} > {chain}"
     return None
 
 
-def _in_view(view: View) -> Iterator[tuple[int, str, KeyInfo, str]]:
+def _in_view(view: View, depth: int) -> Iterator[tuple[int, str, KeyInfo, str]]:
     data = view.data
     covered = 0  # end of the last wrapped run: its continuation lines are not new runs
     for m in _RUN.finditer(data):
@@ -118,7 +123,7 @@ def _in_view(view: View) -> Iterator[tuple[int, str, KeyInfo, str]]:
             continue
         chars, stop = _extend(data, m.start(), m.end())
         covered = stop
-        found = _classify_b64(chars)
+        found = _classify_b64(chars, depth)
         if found is not None:
             yield m.start(), BASE64.id, found[0], " > ".join([*view.kinds(m.start(), stop),
                                                                found[1]])
@@ -133,15 +138,16 @@ def _in_view(view: View) -> Iterator[tuple[int, str, KeyInfo, str]]:
             yield m.start(), HEX.id, info, hex_chain
 
 
-def find(data: bytes) -> Iterator[tuple[int, str, KeyInfo, str]]:
-    """(offset in data, rule id, key info, chain) of every unarmored key; no prefilter."""
+def find(data: bytes, depth: int = 0) -> Iterator[tuple[int, str, KeyInfo, str]]:
+    """(offset in data, rule id, key info, chain) of every unarmored key; no prefilter.
+    `depth` counts the encoding layers already unwrapped (codec.MAX_LAYERS bounds it)."""
     seen: set[int] = set()
     for base in base_views(data):
         marks = [m.start() for hint in _HINTS for m in hint.finditer(base.data)]
         for window in windows(base, marks, _WINDOW_BEFORE, _WINDOW_AFTER):
             norm = normalize(window)
             for view in (norm, window) if norm is not window else (window,):
-                for start, rule_id, info, detail in _in_view(view):
+                for start, rule_id, info, detail in _in_view(view, depth):
                     offset = view.origin(start)
                     if offset not in seen:
                         seen.add(offset)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 from generator.lint.base import FileContext
 from generator.lint.finding import Hit, Rule, Severity, fingerprint
+from generator.lint.shapes import consumer_secret
 
 ECA_GLOBAL_OAUTH_FILE = Rule(
     id="eca-global-oauth-file",
@@ -54,10 +55,12 @@ CERTIFICATE_IN_PACKAGE = Rule(
 )
 CONSUMER_KEY = Rule(
     id="hardcoded-consumer-key",
-    summary="Hard-coded OAuth consumer key (3MVG...) in code or metadata",
-    why="The package must use the consumer key each subscriber enters at setup; a hard-coded "
-    "key ties every install to one OAuth client.",
-    fix="Read the consumer key from the subscriber's configuration (custom setting) instead.",
+    summary="Hard-coded OAuth consumer key (3MVG...) in a package directory",
+    why="A consumer key is an identifier, not a secret, but a packaged one ties every install "
+    "to your OAuth client, defeating bring-your-own-credentials.",
+    fix="Let each subscriber create its own External Client App and enter its consumer key at "
+    "setup (a protected custom setting or custom metadata record) instead of shipping yours.",
+    severity=Severity.WARNING,
 )
 KEY_FILE_IN_PACKAGE = Rule(
     id="key-file-in-package",
@@ -200,8 +203,9 @@ def _content_hits(ctx: FileContext, data: bytes) -> Iterator[Hit]:
         if not _real(text):
             continue
         raw = text.strip().encode()
-        if element == "consumerSecret":
-            yield _hit(CONSUMER_SECRET.id, offset, f"{root or 'XML'} {element}", raw)
+        if element == "consumerSecret":  # a value shaped like a secret, not `HIDDEN`/`test`
+            if consumer_secret(text.strip()):
+                yield _hit(CONSUMER_SECRET.id, offset, f"{root or 'XML'} {element}", raw)
         elif element == "consumerKey" and (
             root == "ExtlClntAppGlobalOauthSettings" or name.endswith(_GLOBAL_SUFFIXES)
         ):
@@ -212,7 +216,7 @@ def _content_hits(ctx: FileContext, data: bytes) -> Iterator[Hit]:
             yield _hit(PUSH_SIGNING_SECRET.id, offset, f"{parent or 'push'}/{element}", raw)
     if head != b"<":
         for m in _CODE_SECRET.finditer(data):
-            if _real(m.group(1).decode()):
+            if _real(m.group(1).decode()) and consumer_secret(m.group(1).decode()):
                 yield _hit(
                     CONSUMER_SECRET.id, m.start(), "consumer secret literal", m.group(1)
                 )
@@ -229,13 +233,14 @@ def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:
     hits = list(_path_hits(ctx, data))
     if any(rx.search(data) for rx in _CONTENT):
         hits += _content_hits(ctx, data)
-    if b"3MVG" in data:
-        taken = {h.offset for h in hits if h.rule_id == CONSUMER_SECRET.id}
-        hits += _consumer_keys(data, taken)
+    # A consumer key alone ships only as a warning; beside a secret it is part of that error.
+    if ctx.in_package and b"3MVG" in data and not any(h.rule_id == CONSUMER_SECRET.id
+                                                      for h in hits):
+        hits += _consumer_keys(data)
     return hits
 
 
-def _consumer_keys(data: bytes, taken: set[int]) -> Iterator[Hit]:
+def _consumer_keys(data: bytes) -> Iterator[Hit]:
     for m in _CONSUMER_KEY.finditer(data):
         token = m.group(0).rstrip(b".")
         text = token.decode("ascii")
@@ -243,6 +248,4 @@ def _consumer_keys(data: bytes, taken: set[int]) -> Iterator[Hit]:
             continue
         if not (re.search("[a-z]", text) and re.search("[A-Z]", text[4:])):
             continue
-        if any(0 <= m.start() - t < 200 for t in taken):
-            continue  # the consumerKey element already reported as oauth-consumer-secret
         yield _hit(CONSUMER_KEY.id, m.start(), "consumer key literal", token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from generator import __version__
 from generator.lint.finding import Finding, Severity
 from generator.lint.result import LintResult, fix_for
 
@@ -16,9 +17,9 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _where(f: Finding) -> str:
+def _where(f: Finding, prefix: str) -> str:
     outer, member = f.location.file, f.location.member
-    parts = [f"file={_prop(outer)}"]
+    parts = [f"file={_prop(outer if outer.startswith('/') else prefix + outer)}"]
     if f.line and not member:
         parts.append(f"line={f.line}")
     return ",".join(parts)
@@ -41,12 +42,18 @@ def _body(f: Finding) -> str:
 
 
 def write(result: LintResult, stream: TextIO) -> None:
+    prefix = result.scan.repo_prefix
     for f in result.findings:
         level = "error" if f.severity is Severity.ERROR else "warning"
         fix = fix_for(f, result.rules)
         body = _body(f) + (f". Fix: {fix}" if fix else "")
-        stream.write(f"::{level} {_where(f)},title={_prop(f.rule_id)}::{_data(body)}\n")
+        stream.write(f"::{level} {_where(f, prefix)},title={_prop(f.rule_id)}::{_data(body)}\n")
     for s in result.suppressed:
         body = f"{_body(s.finding)} suppressed ({s.source}, {s.where}): {s.reason}"
         title = _prop(f"suppressed {s.finding.rule_id}")
-        stream.write(f"::notice {_where(s.finding)},title={title}::{_data(body)}\n")
+        stream.write(f"::notice {_where(s.finding, prefix)},title={title}::{_data(body)}\n")
+    if not result.findings:  # say so: an empty log proves nothing
+        body = (f"No private key or credential found: {result.files_scanned} files scanned, "
+                f"{len(result.suppressed)} suppressed (scaffold {__version__}, rule set "
+                f"{result.ruleset_hash}, complete: {str(result.complete).lower()})")
+        stream.write(f"::notice title=scaffold lint::{_data(body)}\n")

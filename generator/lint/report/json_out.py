@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from generator import __version__
 from generator.lint.finding import Finding, Origin, Rule, Severity
 from generator.lint.result import LintResult, Suppressed, fix_for, severity_counts
 
@@ -47,6 +48,11 @@ def document(result: LintResult) -> dict[str, Any]:
     return {
         "version": SCHEMA_VERSION,
         "tool": "scaffold lint",
+        "tool_version": __version__,
+        "ruleset": {"hash": result.ruleset_hash, "rules": len(result.rules)},
+        "options": dict(result.scan.options),
+        "repo_prefix": result.scan.repo_prefix,
+        "complete": result.complete,
         "summary": {
             "files_scanned": result.files_scanned,
             "bytes_scanned": result.bytes_scanned,

@@ -32,12 +32,12 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _location(f: Finding) -> dict[str, Any]:
+def _location(f: Finding, prefix: str) -> dict[str, Any]:
     outer, member = f.location.file, f.location.member
     if outer.startswith("/"):
         artifact: dict[str, Any] = {"uri": PurePosixPath(outer).as_uri()}
     else:
-        artifact = {"uri": quote(outer), "uriBaseId": "%SRCROOT%"}
+        artifact = {"uri": quote(prefix + outer), "uriBaseId": "%SRCROOT%"}
     physical: dict[str, Any] = {"artifactLocation": artifact}
     if f.line and not member:
         physical["region"] = {"startLine": f.line}
@@ -45,7 +45,7 @@ def _location(f: Finding) -> dict[str, Any]:
 
 
 def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None,
-            rules: Mapping[str, Rule]) -> dict[str, Any]:
+            prefix: str, rules: Mapping[str, Rule]) -> dict[str, Any]:
     member = f.location.member
     text = f.message
     if member:
@@ -71,7 +71,7 @@ def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None,
         "ruleId": f.rule_id,
         "level": _LEVEL[f.severity],
         "message": {"text": text},
-        "locations": [_location(f)],
+        "locations": [_location(f, prefix)],
         "properties": props,
     }
     if f.rule_id in index:
@@ -92,8 +92,11 @@ def _result(f: Finding, index: dict[str, int], suppression: Suppressed | None,
 def document(result: LintResult) -> dict[str, Any]:
     rules = sorted(result.rules.values(), key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
-    results = [_result(f, index, None, result.rules) for f in result.findings]
-    results += [_result(s.finding, index, s, result.rules) for s in result.suppressed]
+    prefix = result.scan.repo_prefix
+    results = [_result(f, index, None, prefix, result.rules) for f in result.findings]
+    results += [_result(s.finding, index, s, prefix, result.rules) for s in result.suppressed]
+    root = ("The root of the git repository that holds the scanned project." if prefix else
+            "The scanned project root (the root of its git repository, if any).")
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -105,10 +108,13 @@ def document(result: LintResult) -> dict[str, Any]:
                 "informationUri": "https://pypi.org/project/scaffold-sf/",
                 "rules": [_rule(r) for r in rules],
             }},
-            "originalUriBaseIds": {"%SRCROOT%": {
-                "description": {"text": "The scanned project root."}}},
+            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": root}}},
             "results": results,
-            "invocations": [{"executionSuccessful": not result.incomplete}],
+            "invocations": [{"executionSuccessful": not result.incomplete,
+                             "properties": {"complete": result.complete}}],
+            "properties": {"rulesetHash": result.ruleset_hash, "ruleCount": len(rules),
+                           "options": dict(result.scan.options), "repoPrefix": prefix,
+                           "complete": result.complete},
         }],
     }
 
