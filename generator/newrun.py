@@ -146,7 +146,7 @@ def _report_losses(target: Path, changes: Sequence[Overwrite], dry_run: bool) ->
     for c in [*lost, *deleted]:
         say(f"  {c.change.value:<22} {target / c.path}")
     if lost:
-        say(f"  `scaffold update {target}` merges the new render into your edits and keeps "
+        say(f"`scaffold update {target}` merges the new render into your edits and keeps "
             "them" + ("." if dry_run else "; in git, `git diff` shows what --force undid and "
                       "`git restore PATH` brings a file back."))
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
 
+from generator.new.answers import ANSWERS_FILE
 from generator.new.merge import git_blob_id
 from generator.new.write import read_manifest
 
@@ -61,8 +62,9 @@ def plan_overwrite(target: Path, files: Mapping[str, bytes]) -> tuple[Overwrite,
             change = Change.NEW
         elif disk == data:
             change = Change.UNCHANGED
-        else:
-            mine = recorded.get(rel) is None or git_blob_id(disk) != recorded[rel]
+        else:  # scaffold.toml is scaffold's own record: the answers of this run and its ids
+            mine = rel != ANSWERS_FILE and (
+                recorded.get(rel) is None or git_blob_id(disk) != recorded[rel])
             change = Change.EDITED if mine else Change.CHANGED
         out.append(Overwrite(rel, change))
     for rel in recorded.keys() - files.keys():
