@@ -164,7 +164,7 @@ def run(directory: Path | None, given: Mapping[str, str | None], *,
         answers: Path | None = None, force: bool = False, dry_run: bool = False,
         interactive: bool | None = None) -> None:
     """Collect and check the answers, render, then write the project (or show the plan)."""
-    from generator.new.write import check_target  # pathlib only; render loads jinja2, lxml
+    from generator.new.write import check_target  # pathlib only; render loads jinja2
 
     if directory is not None:
         check_target(directory, force=force)

@@ -200,14 +200,12 @@ def _xml_problem(rel: str, data: bytes) -> tuple[str, ...]:
     """A clean line merge of two well-formed XML files can still break the XML: say so."""
     if not rel.endswith(".xml"):
         return ()
-    from lxml import etree
+    from generator.new.xmlcheck import xml_problem
 
-    try:
-        etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
-                                               load_dtd=False))
-    except etree.XMLSyntaxError as exc:
+    problem = xml_problem(data)
+    if problem is not None:
         return (f"merged without overlapping changes, but the result is not well-formed XML "
-                f"({exc}): fix it by hand",)
+                f"({problem}): fix it by hand",)
     return ()
 
 
