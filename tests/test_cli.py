@@ -602,7 +602,7 @@ def test_dry_run_force_shows_what_happens_to_each_file(cli, tmp_path, read_tree)
 
 
 def test_plan_overwrite_reads_the_recorded_blob_ids(tmp_path):
-    from generator.new.merge import git_blob_id
+    from generator.new.blobid import git_blob_id
     from generator.new.overwrite import Change, plan_overwrite
     from generator.new.write import format_manifest
 

@@ -19,7 +19,7 @@ from generator.errors import SpecError, TargetError, TemplateBug
 from generator.new import naming
 from generator.new import render as render_mod
 from generator.new.answers import ANSWERS_FILE
-from generator.new.merge import git_blob_id
+from generator.new.blobid import git_blob_id
 from generator.new.render import PlannedFile, plan, render, templates_root
 from generator.new.spec import build_spec
 from generator.new.write import previously_generated, write_tree

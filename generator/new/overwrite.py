@@ -13,7 +13,7 @@ from enum import Enum
 from pathlib import Path, PurePosixPath
 
 from generator.new.answers import ANSWERS_FILE
-from generator.new.merge import git_blob_id
+from generator.new.blobid import git_blob_id
 from generator.new.write import read_manifest
 
 

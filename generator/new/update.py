@@ -18,7 +18,8 @@ from pathlib import Path, PurePosixPath
 from generator.errors import Problem, SpecError, TargetError
 from generator.new import gitrepo
 from generator.new.answers import ANSWERS_FILE, problems, read_answers
-from generator.new.merge import Action, Sides, decide, git_blob_id, merge_file
+from generator.new.blobid import git_blob_id
+from generator.new.merge import Action, Sides, decide, merge_file
 
 _NOT_A_FILE = "-"  # the "blob id" of a symlink or directory: equal to no real id
 
