@@ -134,21 +134,25 @@ def _show_plan(target: Path, spec: ProjectSpec, files: Mapping[str, bytes],
 def _report_losses(target: Path, changes: Sequence[Overwrite], dry_run: bool) -> None:
     """On stderr, last: the files --force replaced or deleted though you had edited them, and
     the generated files it deleted; and that `scaffold update` keeps edits."""
+    if not changes:
+        return
+    from generator.new.overwrite import Change
+
     lost = [c for c in changes if c.change.loses_edits]
-    deleted = [c for c in changes if c.change.value == "deleted"]  # not edited, still listed
+    deleted = [c for c in changes if c.change is Change.DELETED]
+    parts = [f"{'would lose' if dry_run else 'lost'} {len(lost)} file(s) you edited since "
+             "scaffold wrote them" if lost else "",
+             f"{'would delete' if dry_run else 'deleted'} {len(deleted)} generated file(s) "
+             "that the new render no longer writes" if deleted else ""]
     if not lost and not deleted:
         return
-    verb = ("would lose" if dry_run else "lost") if lost else ("would delete" if dry_run
-                                                               else "deleted")
-    head = (f"{len(lost)} file(s) you edited since scaffold wrote them" if lost
-            else f"{len(deleted)} generated file(s) that the new render no longer writes")
-    say(f"warning: --force {verb} {head}:")
+    say(f"warning: --force {', and '.join(p for p in parts if p)}:")
     for c in [*lost, *deleted]:
         say(f"  {c.change.value:<22} {target / c.path}")
     if lost:
         say(f"`scaffold update {target}` merges the new render into your edits and keeps "
-            "them" + ("." if dry_run else "; in git, `git diff` shows what --force undid and "
-                      "`git restore PATH` brings a file back."))
+            "them" + ("." if dry_run else "; if you had committed them, `git diff` shows what "
+                      "--force undid and `git restore PATH` brings a file back."))
 
 
 def _warnings(spec: ProjectSpec, defaults_without_a_terminal: bool) -> None:

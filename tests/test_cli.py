@@ -546,7 +546,8 @@ def test_force_names_the_files_you_edited_and_the_generated_files_it_deletes(cli
     assert result.exit_code == 0, result.stderr
     assert read_tree(target) == expected_files()  # --force still does what it says
     lines = result.stderr.splitlines()
-    assert "warning: --force lost 1 file(s) you edited since scaffold wrote them:" in lines
+    assert ("warning: --force lost 1 file(s) you edited since scaffold wrote them, and deleted "
+            "1 generated file(s) that the new render no longer writes:") in lines
     assert f"  edited-by-you          {target / 'README.md'}" in lines
     assert f"  deleted                {target / REMOTE_MY_DOMAIN}" in lines
     assert lines[-1].startswith(f"`scaffold update {target}` merges the new render into your "
@@ -565,6 +566,18 @@ def test_force_over_an_edited_file_it_no_longer_writes_says_both(cli, tmp_path):
     assert f"  edited-by-you, deleted {target / REMOTE_MY_DOMAIN}" in result.stderr
     assert "lost 2 file(s) you edited" in result.stderr
     assert not (target / REMOTE_MY_DOMAIN).exists()
+    assert "deleted 0" not in result.stderr and "generated file(s)" not in result.stderr
+
+
+def test_force_that_only_deletes_unedited_files_lists_them(cli, tmp_path):
+    target = tmp_path / "p"
+    assert cli(["new", str(target), "--login-url", "https://acme.my.salesforce.com"]
+               ).exit_code == 0
+    result = cli(["new", str(target), "--force", "--login-url", "login"])
+    assert result.exit_code == 0, result.stderr
+    assert ("warning: --force deleted 1 generated file(s) that the new render no longer "
+            "writes:") in result.stderr.splitlines()
+    assert "scaffold update" not in result.stderr.split("warning: --force")[-1]
 
 
 def test_force_with_nothing_edited_warns_of_nothing_lost(cli, tmp_path):
@@ -598,6 +611,7 @@ def test_dry_run_force_shows_what_happens_to_each_file(cli, tmp_path, read_tree)
     assert "with --force: 1 new, " in " ".join(out.split())
     assert "1 deleted, 1 edited-by-you" in " ".join(out.split())
     assert "warning: --force would lose 1 file(s) you edited" in result.stderr
+    assert "would delete 1 generated file(s)" in result.stderr
     assert f"scaffold update {target}" in result.stderr
 
 
