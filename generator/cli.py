@@ -1,7 +1,8 @@
 """The thin command line: parse options, call the library, map errors to exit codes.
 
 `main(argv) -> int` is the only entry point; `_EXIT_CODES` is the one table from error type to
-exit code. The options of `scaffold new` are derived from generator.new.answers.ANSWERS.
+exit code. The options of `scaffold new` are derived from generator.new.answers.ANSWERS; its
+body is generator.newrun.run (which entry.py's fast path also calls, without Typer).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,14 +18,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import click
 import typer
 
-from generator.errors import EndOfInput, ScaffoldError, SpecError, TemplateBug
-from generator.new import answers as answer_rules
-from generator.new.answers import ANSWERS, ANSWERS_FILE, Answer
+from generator.errors import ScaffoldError, SpecError, TemplateBug
+from generator.new.answers import ANSWERS
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-    from generator.new.spec import ProjectSpec
 
 app = typer.Typer(
     name="scaffold",
@@ -107,94 +105,6 @@ def _with_answer_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def _ask(answer: Answer, default: str) -> str:
-    """One prompt. End of input is a user error naming the prompt, not an interrupt."""
-    shown = f" [{default}]" if default else ""
-    try:
-        value = input(f"{answer.prompt}{shown}: ")
-    except EOFError:
-        print(file=sys.stdout)
-        raise EndOfInput(f"end of input at prompt {answer.key!r} ({answer.prompt}): nothing "
-                         "was written; give the answers as options or with --answers FILE "
-                         "to run without prompts") from None
-    except KeyboardInterrupt:
-        print(file=sys.stdout)  # so that "interrupted" starts a line of its own
-        raise
-    return value or default
-
-
-def _prompt(answer: Answer, default: str) -> str:
-    """Ask for one answer until it is valid."""
-    while True:
-        value = _ask(answer, default)
-        mine = answer_rules.problems({answer.key: value})
-        if not mine:
-            return value
-        for problem in mine:
-            _say(f"  {problem.message} ({problem.fix})")
-
-
-def _collect(given: dict[str, str], answers_file: Path | None, existing: Mapping[str, str],
-             interactive: bool) -> dict[str, str]:
-    """The answers: the file (or the target's own scaffold.toml), options over it, then prompts
-    for the rest. Everything given is checked before the first prompt."""
-    answers = answer_rules.read_answers(answers_file) if answers_file else {}
-    answers.update(given)
-    problems = answer_rules.problems(answers)
-    if problems:
-        raise SpecError(problems)
-    if not interactive or answers_file is not None:
-        return {**existing, **answers}
-    if sys.stdin.isatty():
-        import readline  # noqa: F401 - line editing (arrow keys, history) for input()
-    for answer in ANSWERS:
-        if answer.key not in answers and len(answer.choices) != 1:  # one choice: nothing to ask
-            default = existing.get(answer.key, answer_rules.resolve(answers)[answer.key])
-            answers[answer.key] = _prompt(answer, default)
-    return answers
-
-
-def _existing_answers(target: Path | None, answers_file: Path | None, force: bool
-                      ) -> dict[str, str]:
-    """With --force and no --answers, a target's own scaffold.toml supplies the answers."""
-    if target is None or answers_file is not None or not force \
-            or not (target / ANSWERS_FILE).is_file():
-        return {}
-    existing = answer_rules.read_answers(target / ANSWERS_FILE)
-    _say(f"warning: reusing the answers in {target / ANSWERS_FILE}. --force overwrites every "
-         "generated file, including your edits to them; `scaffold update` merges instead and "
-         f"keeps your edits (scaffold update {target} --set KEY=VALUE)")
-    return existing
-
-
-def _show_plan(target: Path, spec: ProjectSpec, files: dict[str, bytes]) -> None:
-    from rich.markup import escape
-    from rich.tree import Tree
-
-    tree = Tree(f"[bold]{escape(str(target))}[/] (dry run: nothing written)")
-    nodes: dict[str, Tree] = {}
-    for rel in files:
-        parts = rel.split("/")
-        parent = tree
-        for i, part in enumerate(parts[:-1]):
-            key = "/".join(parts[: i + 1])
-            if key not in nodes:
-                nodes[key] = parent.add(f"{part}/")
-            parent = nodes[key]
-        parent.add(f"{parts[-1]} [dim]({len(files[rel])} bytes)[/]")
-    _console(False).print(tree)
-    _console(False).print(f"{len(files)} files, ECA mode {spec.eca.value}")
-
-
-def _warnings(spec: ProjectSpec, defaults_without_a_terminal: bool) -> None:
-    if defaults_without_a_terminal:
-        _say("note: stdin is not a terminal, so no questions were asked and the answers not "
-             "given took their defaults (--interactive reads them from stdin)")
-    if not spec.namespace:
-        _say("warning: no namespace: a managed 2GP package needs one before `sf package "
-             "create`; set it with --namespace, or later in sfdx-project.json")
-
-
 @app.command()
 @_with_answer_options
 def new(
@@ -214,32 +124,9 @@ def new(
     **given: str | None,
 ) -> None:
     """Create a Salesforce DX project for a bring-your-own-credentials JWT integration."""
-    from generator.new.write import check_target  # pathlib only; render loads jinja2, lxml
+    from generator.newrun import run
 
-    if directory is not None:
-        check_target(directory, force=force)
-    existing = _existing_answers(directory, answers, force)
-    no_terminal = interactive is None and not sys.stdin.isatty()
-    if interactive is None:
-        interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    values = {k: v for k, v in given.items() if v is not None}
-    collected = _collect(values, answers, existing, interactive)
-
-    from generator.new.render import plan, render
-    from generator.new.spec import build_spec
-    from generator.new.write import write_tree
-
-    spec = build_spec(collected)
-    target = directory if directory is not None else Path(spec.names.project)
-    check_target(target, force=force)
-    files = render(spec, plan(spec))
-    if dry_run:
-        _show_plan(target, spec, files)
-    else:
-        write_tree(target, files, force=force)
-        _say(f"Created {target} ({len(files)} files). Next: read {target}/README.md and "
-             f"{target}/docs/SUBSCRIBER-SETUP.md")
-    _warnings(spec, no_terminal and answers is None and len(collected) < len(ANSWERS))
+    run(directory, given, answers=answers, force=force, dry_run=dry_run, interactive=interactive)
 
 
 # --- scaffold update ---------------------------------------------------------------------------

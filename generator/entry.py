@@ -1,5 +1,6 @@
 """The console entry point. A plain `scaffold lint` invocation (the pre-commit hook's) runs
-without importing Typer and click, which would cost a few-file run most of its time; any other
+without importing Typer and click, which would cost a few-file run most of its time, and so
+does a plain `scaffold new` (generator.newrun.parse_args); any other
 command, `--help`, `--debug` or an option this parser does not know goes to `cli.main`, the
 declared command line. tests/test_entry.py checks that both accept the same lint options and
 answer alike."""
@@ -59,6 +60,8 @@ def parse_lint(args: list[str]) -> dict[str, Any] | None:
 def main(argv: list[str] | None = None) -> int:
     """Run scaffold with `argv` (default: sys.argv[1:]); return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["new"]:
+        return _new(args[1:])
     opts = parse_lint(args)
     if opts is None:
         from generator.cli import main as full
@@ -72,3 +75,21 @@ def main(argv: list[str] | None = None) -> int:
         from generator.cli import exit_code
 
         return exit_code(exc)
+
+
+def _new(args: list[str]) -> int:
+    """`scaffold new ARGS` without Typer and click when newrun.parse_args knows every argument."""
+    from generator.newrun import parse_args, run
+
+    opts = parse_args(args)
+    if opts is None:
+        from generator.cli import main as full
+
+        return full(["new", *args])
+    try:
+        run(**opts)
+    except (Exception, KeyboardInterrupt) as exc:
+        from generator.cli import exit_code
+
+        return exit_code(exc)
+    return 0

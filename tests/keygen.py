@@ -145,13 +145,23 @@ def oct_jwk(bits: int = 256) -> dict[str, str]:
 
 # --- text-detector corpus: real tools in a temp dir outside the repo (None when missing) ------
 
+def tool_env(home: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a key tool: its home is the temp dir it works in, so that nothing
+    lands in the user's home (puttygen writes ~/.putty/randomseed, gpg ~/.gnupg)."""
+    import os
+
+    return {**(os.environ if env is None else env), "HOME": home, "XDG_CONFIG_HOME": home,
+            "XDG_CACHE_HOME": home, "XDG_DATA_HOME": home, "XDG_STATE_HOME": home}
+
+
 def _tool_run(args: list[str], cwd: str, env: dict[str, str] | None = None) -> bool:
     import shutil
     import subprocess
 
     if shutil.which(args[0]) is None:
         return False
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, timeout=120, check=False)
+    done = subprocess.run(args, cwd=cwd, env=tool_env(cwd, env), capture_output=True,
+                          timeout=120, check=False)
     return done.returncode == 0
 
 
@@ -207,7 +217,7 @@ def pgp_blocks() -> tuple[bytes, bytes] | None:
     import tempfile
 
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "GNUPGHOME": home}
+        env = tool_env(home, {**os.environ, "GNUPGHOME": home})
         params = ("%no-protection\nKey-Type: RSA\nKey-Length: 2048\nName-Real: scaffold test\n"
                   "Name-Email: test@example.invalid\nExpire-Date: 0\n%commit\n")
         from pathlib import Path

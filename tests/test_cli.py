@@ -518,3 +518,201 @@ def test_force_without_answers_offers_the_projects_answers_as_prompt_defaults(cl
     assert result.exit_code == 0, result.stderr
     assert "Integration label [Widget Sync]" in result.stdout
     assert "Widget Sync" in (target / ANSWERS_FILE).read_text()
+
+
+# --- --force over an existing project: what it does to each file ----------------------------
+
+REMOTE_MY_DOMAIN = ("force-app/main/default/remoteSiteSettings/"
+                    "Acme_Integration_My_Domain.remoteSite-meta.xml")
+
+
+def _edited_project(cli, tmp_path):
+    """A project with a My Domain login URL (one more remote site), its README edited by the
+    user and .prettierrc deleted."""
+    target = tmp_path / "p"
+    assert cli(["new", str(target), "--login-url", "https://acme.my.salesforce.com"]
+               ).exit_code == 0
+    assert (target / REMOTE_MY_DOMAIN).is_file()
+    (target / "README.md").write_text("my notes\n")
+    (target / ".prettierrc").unlink()
+    return target
+
+
+def test_force_names_the_files_you_edited_and_the_generated_files_it_deletes(cli, tmp_path,
+                                                                           read_tree):
+    target = _edited_project(cli, tmp_path)
+    result = cli(["new", str(target), "--answers", str(target / ANSWERS_FILE), "--login-url",
+                  "login", "--force"])
+    assert result.exit_code == 0, result.stderr
+    assert read_tree(target) == expected_files()  # --force still does what it says
+    lines = result.stderr.splitlines()
+    assert ("warning: --force lost 1 file(s) you edited since scaffold wrote them, and deleted "
+            "1 generated file(s) that the new render no longer writes:") in lines
+    assert f"  edited-by-you          {target / 'README.md'}" in lines
+    assert f"  deleted                {target / REMOTE_MY_DOMAIN}" in lines
+    assert lines[-1].startswith(f"`scaffold update {target}` merges the new render into your "
+                                "edits and keeps them")
+    assert "git restore PATH" in lines[-1]
+    listed = [line for line in lines if line.startswith("  ") and f" {target}/" in line]
+    assert len(listed) == 2  # not the new .prettierrc, nor the unedited files it changed
+
+
+def test_force_over_an_edited_file_it_no_longer_writes_says_both(cli, tmp_path):
+    target = _edited_project(cli, tmp_path)
+    (target / REMOTE_MY_DOMAIN).write_text("<mine/>\n")
+    result = cli(["new", str(target), "--answers", str(target / ANSWERS_FILE), "--login-url",
+                  "login", "--force"])
+    assert result.exit_code == 0, result.stderr
+    assert f"  edited-by-you, deleted {target / REMOTE_MY_DOMAIN}" in result.stderr
+    assert "lost 2 file(s) you edited" in result.stderr
+    assert not (target / REMOTE_MY_DOMAIN).exists()
+    assert "deleted 0" not in result.stderr and "generated file(s)" not in result.stderr
+
+
+def test_force_that_only_deletes_unedited_files_lists_them(cli, tmp_path):
+    target = tmp_path / "p"
+    assert cli(["new", str(target), "--login-url", "https://acme.my.salesforce.com"]
+               ).exit_code == 0
+    result = cli(["new", str(target), "--force", "--login-url", "login"])
+    assert result.exit_code == 0, result.stderr
+    assert ("warning: --force deleted 1 generated file(s) that the new render no longer "
+            "writes:") in result.stderr.splitlines()
+    assert "scaffold update" not in result.stderr.split("warning: --force")[-1]
+
+
+def test_force_with_nothing_edited_warns_of_nothing_lost(cli, tmp_path):
+    target = tmp_path / "p"
+    assert cli(["new", str(target)]).exit_code == 0
+    result = cli(["new", str(target), "--force", "--namespace", "acme"])
+    assert result.exit_code == 0, result.stderr
+    assert "edited-by-you" not in result.stderr and "warning: --force" not in result.stderr
+
+
+def test_a_file_scaffold_never_recorded_counts_as_yours(cli, tmp_path, make_tree):
+    target = make_tree(tmp_path / "p", {"README.md": "my own project\n"})
+    result = cli(["new", str(target), "--force"])
+    assert result.exit_code == 0, result.stderr
+    assert f"  edited-by-you          {target / 'README.md'}" in result.stderr
+
+
+def test_dry_run_force_shows_what_happens_to_each_file(cli, tmp_path, read_tree):
+    target = _edited_project(cli, tmp_path)
+    before = read_tree(target)
+    result = cli(["new", str(target), "--answers", str(target / ANSWERS_FILE), "--login-url",
+                  "login", "--force", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    assert read_tree(target) == before
+    out = result.stdout
+    assert "README.md (" in out and "bytes, edited-by-you)" in out
+    assert ".prettierrc (" in out and out.split(".prettierrc (", 1)[1].startswith(
+        f"{len(expected_files()['.prettierrc'])} bytes, new)")
+    assert "Acme_Integration_My_Domain.remoteSite-meta.xml (deleted)" in out
+    assert "bytes, unchanged)" in out and "bytes, changed)" in out
+    assert "with --force: 1 new, " in " ".join(out.split())
+    assert "1 deleted, 1 edited-by-you" in " ".join(out.split())
+    assert "warning: --force would lose 1 file(s) you edited" in result.stderr
+    assert "would delete 1 generated file(s)" in result.stderr
+    assert f"scaffold update {target}" in result.stderr
+
+
+def test_plan_overwrite_reads_the_recorded_blob_ids(tmp_path):
+    from generator.new.blobid import git_blob_id
+    from generator.new.overwrite import Change, plan_overwrite
+    from generator.new.write import format_manifest
+
+    old = {"a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n", "gone.txt": b"g\n",
+           "gone-edited.txt": b"h\n"}
+    for rel, data in old.items():
+        (tmp_path / rel).write_bytes(data)
+    (tmp_path / ANSWERS_FILE).write_text(format_manifest(old, "0.1.0"))
+    (tmp_path / "b.txt").write_bytes(b"b edited\n")
+    (tmp_path / "gone-edited.txt").write_bytes(b"h edited\n")
+    (tmp_path / "c.txt").unlink()
+    new = {"a.txt": b"a2\n", "b.txt": b"b2\n", "c.txt": b"c\n", "d.txt": b"d\n",
+           ANSWERS_FILE: b"x"}
+    (tmp_path / "d.txt").write_bytes(b"d\n")
+    got = {o.path: o.change for o in plan_overwrite(tmp_path, new)}
+    assert got == {"a.txt": Change.CHANGED, "b.txt": Change.EDITED, "c.txt": Change.NEW,
+                   "d.txt": Change.UNCHANGED, "gone.txt": Change.DELETED,
+                   "gone-edited.txt": Change.EDITED_DELETED, ANSWERS_FILE: Change.CHANGED}
+    assert git_blob_id(b"a\n") in (tmp_path / ANSWERS_FILE).read_text()
+
+
+# --- the entry point's fast path for plain `scaffold new` ------------------------------------
+
+
+def _run_entry(args, input=None):
+    from typer.testing import CliRunner
+
+    from generator import entry
+    from tests.conftest import CliResult
+
+    with CliRunner().isolation(input=input, env={"NO_COLOR": "1", "COLUMNS": "200"}) as (
+            out, err, _):
+        try:
+            code = entry.main(list(args))
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+def test_the_fast_parser_knows_exactly_the_new_commands_options():
+    import typer.main
+
+    from generator.cli import app
+    from generator.new.answers import ANSWERS
+    from generator.newrun import FLAGS, PATH_OPTIONS
+
+    command = typer.main.get_command(app).commands["new"]
+    declared = {o for p in command.params for o in [*p.opts, *p.secondary_opts]
+                if o.startswith("--")}
+    known = {a.option for a in ANSWERS} | set(FLAGS) | set(PATH_OPTIONS)
+    assert declared - {"--debug"} == known  # --debug and --help go to the declared parser
+    flags = {o for p in command.params if getattr(p, "is_flag", False)
+             for o in [*p.opts, *p.secondary_opts]}
+    assert flags - {"--debug"} == set(FLAGS)
+
+
+@pytest.mark.parametrize("args", [
+    [], ["--no-interactive"], ["--namespace", "acme", "--app-label=Widget Sync"],
+    ["--namespace", ""], ["--force"], ["--namespace", "bad_ns"], ["--", "--odd-dir"],
+    ["--login-url", "https://evil.com", "--app-name", "1x"], ["--answers", "missing.toml"],
+    ["--interactive"], ["--interactive", "--app-label", "Widget"],
+])
+def test_the_fast_path_answers_like_the_declared_command(tmp_path, monkeypatch, read_tree,
+                                                         args):
+    from generator.newrun import parse_args
+    from tests.conftest import run_cli
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["new", "p", *args] if "--" not in args else ["new", *args]
+    assert parse_args(argv[1:]) is not None
+    results = []
+    for run in (_run_entry, run_cli):
+        result = run(argv, input="\n" * 11)
+        results.append((result, read_tree(tmp_path)))
+        for path in sorted(tmp_path.iterdir()):
+            subprocess.run(["rm", "-rf", str(path)], check=True)
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("args", [
+    ["--help"], ["-h"], ["--debug"], ["--bogus"], ["a", "b"], ["--force=1"], ["--answers", ""],
+    ["--namespace"], ["--namespace", "--force"], ["--namespace", "a", "--namespace", "b"],
+    ["--force", "--no-force"], ["-"], [""],
+])
+def test_anything_else_goes_to_the_declared_new_command(args):
+    from generator.newrun import parse_args
+
+    assert parse_args(args) is None
+
+
+def test_python_m_generator_new_takes_the_fast_path_without_typer(tmp_path):
+    code = ("import sys; from generator import entry; rc = entry.main(['new', sys.argv[1]]); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click', "
+            "'rich')), rc)")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p")],
+                          capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "[] 0", done.stderr
+    assert (tmp_path / "p" / ANSWERS_FILE).is_file()

@@ -19,7 +19,7 @@ from generator.errors import SpecError, TargetError, TemplateBug
 from generator.new import naming
 from generator.new import render as render_mod
 from generator.new.answers import ANSWERS_FILE
-from generator.new.merge import git_blob_id
+from generator.new.blobid import git_blob_id
 from generator.new.render import PlannedFile, plan, render, templates_root
 from generator.new.spec import build_spec
 from generator.new.write import previously_generated, write_tree
@@ -600,3 +600,51 @@ def test_no_safe_temp_directory_means_no_template_cache(monkeypatch):
 
     monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "_get_default_cache_dir", unsafe)
     assert render_mod._bytecode_cache() is None
+
+
+# --- the well-formedness check: expat's verdict is lxml's ------------------------------------
+
+MALFORMED_XML = [
+    b"", b"<a>", b"<a><b></a>", b"<a></b>", b"<a/><b/>", b"text", b"<a>&nbsp;</a>",
+    b"<a>&</a>", b"<a x='1' x='2'/>", b"<a x=1/>", b"<x:a/>", b"<a><x:b/></a>",
+    b"<?xml version='1.0' encoding='UTF-8'?><a>\xff</a>", b"<a>\x01</a>", b"<1a/>",
+    b"<a><!-- -- --></a>", b"<a>]]></a>", b"  <?xml version='1.0'?><a/>",
+    b"<?xml version='1.0'?><a/><?xml version='1.0'?>",
+]
+WELL_FORMED_XML = [
+    b"<a/>", b"<?xml version='1.0' encoding='UTF-8'?>\n<a xmlns='urn:x'><b>&amp;&#x41;</b></a>",
+    b"<x:a xmlns:x='urn:x'><x:b/></x:a>", b"<!DOCTYPE a [<!ENTITY e 'v'>]><a>&e;</a>",
+    b"<a><![CDATA[<not markup>]]><!-- note --></a>",
+]
+
+
+def _lxml_accepts(data):
+    try:
+        etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
+                                               load_dtd=False))
+    except etree.XMLSyntaxError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("data", MALFORMED_XML + WELL_FORMED_XML)
+def test_the_xml_check_agrees_with_lxml(data):
+    from generator.new.xmlcheck import xml_problem
+
+    assert (xml_problem(data) is None) == _lxml_accepts(data)
+    assert (xml_problem(data) is None) == (data in WELL_FORMED_XML)
+
+
+@pytest.mark.parametrize("variant", sorted(BASE_VARIANTS))
+def test_every_rendered_xml_file_passes_both_checks(variant):
+    from generator.new.xmlcheck import xml_problem
+
+    for path, data in render(build_spec(BASE_VARIANTS[variant])).items():
+        if path.endswith(".xml"):
+            assert xml_problem(data) is None and _lxml_accepts(data), path
+
+
+def test_an_invalid_xml_message_says_where(monkeypatch, tmp_path):
+    _fake_templates(monkeypatch, tmp_path, {"bad.xml.j2": "<a>\n<b></a>\n"})
+    with pytest.raises(TemplateBug, match=r"invalid XML for bad.xml: mismatched tag: line 2"):
+        render(build_spec({}), [PlannedFile("bad.xml.j2", "bad.xml")])

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.new import gitrepo
-from generator.new.merge import Action, git_blob_id
+from generator.new.blobid import git_blob_id
+from generator.new.merge import Action
 from generator.new.render import templates_root
 from generator.new.update import apply_update, plan_update
 from tests.conftest import read_tree, run_cli

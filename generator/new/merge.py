@@ -15,21 +15,16 @@ text file line by line with `git merge-file`, which writes standard conflict mar
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
+
+from generator.new.blobid import git_blob_id as git_blob_id  # re-exported (tests/test_merge.py)
 
 OURS_LABEL = "yours"
 BASE_LABEL = "base"
 JSON_FILES = frozenset({"sfdx-project.json", "package.json"})  # merged as JSON, by file name
 _GIT_CONFLICT_LIMIT = 127  # git merge-file's exit status counts conflicts up to this
-
-
-def git_blob_id(data: bytes) -> str:
-    """The id git gives these bytes as a blob (what `git hash-object` prints)."""
-    header = b"blob %d\0" % len(data)
-    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +120,7 @@ def merge_text(base: bytes, ours: bytes, theirs: bytes, *, theirs_label: str) ->
     """
     if any(b"\0" in side for side in (base, ours, theirs)):
         return Merged(ours, ("binary file changed on both sides: yours kept",))
-    import subprocess  # only when merging: write.py imports this module for git_blob_id
+    import subprocess  # only when merging
     import tempfile
 
     from generator.new.gitrepo import GitError

@@ -20,7 +20,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import jinja2
-from lxml import etree
 
 from generator import __version__
 from generator.errors import TemplateBug
@@ -28,6 +27,7 @@ from generator.new import naming
 from generator.new.answers import ANSWERS_FILE, format_answers
 from generator.new.spec import ProjectSpec
 from generator.new.write import format_manifest
+from generator.new.xmlcheck import xml_problem
 
 PKG = "force-app/main/default"
 ECA_PROJECT = "subscriber-eca"
@@ -217,11 +217,9 @@ def context(spec: ProjectSpec) -> dict[str, object]:
 
 
 def _check_xml(path: str, data: bytes) -> None:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    try:
-        etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise TemplateBug(f"template rendered invalid XML for {path}: {exc}") from None
+    problem = xml_problem(data)
+    if problem is not None:
+        raise TemplateBug(f"template rendered invalid XML for {path}: {problem}")
 
 
 def render(spec: ProjectSpec, planned: Iterable[PlannedFile] | None = None, *,

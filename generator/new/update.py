@@ -18,7 +18,8 @@ from pathlib import Path, PurePosixPath
 from generator.errors import Problem, SpecError, TargetError
 from generator.new import gitrepo
 from generator.new.answers import ANSWERS_FILE, problems, read_answers
-from generator.new.merge import Action, Sides, decide, git_blob_id, merge_file
+from generator.new.blobid import git_blob_id
+from generator.new.merge import Action, Sides, decide, merge_file
 
 _NOT_A_FILE = "-"  # the "blob id" of a symlink or directory: equal to no real id
 
@@ -200,14 +201,12 @@ def _xml_problem(rel: str, data: bytes) -> tuple[str, ...]:
     """A clean line merge of two well-formed XML files can still break the XML: say so."""
     if not rel.endswith(".xml"):
         return ()
-    from lxml import etree
+    from generator.new.xmlcheck import xml_problem
 
-    try:
-        etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
-                                               load_dtd=False))
-    except etree.XMLSyntaxError as exc:
+    problem = xml_problem(data)
+    if problem is not None:
         return (f"merged without overlapping changes, but the result is not well-formed XML "
-                f"({exc}): fix it by hand",)
+                f"({problem}): fix it by hand",)
     return ()
 
 

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.errors import TargetError
 from generator.new.answers import ANSWERS_FILE
-from generator.new.merge import git_blob_id
+from generator.new.blobid import git_blob_id
 
 MANIFEST_TABLE = "generated"
 _BLOB_ID = re.compile(r"[0-9a-f]{40}")
@@ -144,9 +144,12 @@ def _stage(parent: Path, name: str) -> Path:
 
 def _write_staged(root: Path, files: Mapping[str, bytes]) -> None:
     root.mkdir()
+    made = {root}
     for rel, data in files.items():
         dest = root / PurePosixPath(rel)
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.parent not in made:  # one mkdir per directory, not one per file
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made.add(dest.parent)
         dest.write_bytes(data)
 
 

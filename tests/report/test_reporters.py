@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import warnings
 from pathlib import Path
 
 import jsonschema
@@ -170,18 +171,36 @@ def test_github_escapes_properties_and_data():
                text.splitlines())
 
 
+def npm_env(request) -> dict[str, str]:
+    """npm's environment for the one fetch: its download cache and logs in the toolchain cache
+    ($SF_TOOLS_DIR/npm-cache, as tools/sf/sf-validate.sh) or else pytest's cache, never in
+    ~/.npm; no update check, audit or funding calls."""
+    if os.environ.get("npm_config_cache"):
+        cache = Path(os.environ["npm_config_cache"])
+    elif os.environ.get("SF_TOOLS_DIR"):
+        cache = Path(os.environ["SF_TOOLS_DIR"]) / "npm-cache"
+    else:
+        cache = Path(request.config.cache.mkdir("npm-cache"))
+    return {**os.environ, "npm_config_cache": str(cache), "npm_config_update_notifier": "false",
+            "npm_config_audit": "false", "npm_config_fund": "false"}
+
+
 @pytest.fixture(scope="session")
 def sarif_schema(request) -> dict:
     """The official SARIF 2.1.0 schema from a pinned npm package, checked against its
-    registry integrity hash and cached in the pytest cache."""
+    registry integrity hash and cached in the pytest cache. The one fetch from the npm
+    registry says so (a warning in pytest's summary); the tests using it are marked `network`."""
     cache = Path(request.config.cache.mkdir("sarif-schema"))
     schema = cache / "sarif-2.1.0-rtm.5.json"
     if not schema.is_file():
         npm = shutil.which("npm")
         if npm is None:
             pytest.skip("npm is not installed: cannot fetch the SARIF 2.1.0 schema package")
+        env = npm_env(request)
+        warnings.warn(f"fetching {SARIF_PKG} from the npm registry for the SARIF schema (once: "
+                      f"kept in {cache}; npm cache {env['npm_config_cache']})", stacklevel=1)
         subprocess.run([npm, "pack", SARIF_PKG, "--pack-destination", str(cache)],
-                       check=True, capture_output=True, cwd=cache, timeout=300)
+                       check=True, capture_output=True, cwd=cache, env=env, timeout=300)
         tarball = next(cache.glob("microsoft-jest-sarif-*.tgz"))
         digest = base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
         assert f"sha512-{digest}" == SARIF_INTEGRITY, "npm tarball does not match the pin"
@@ -192,10 +211,12 @@ def sarif_schema(request) -> dict:
     return json.loads(schema.read_text(encoding="utf-8"))
 
 
+@pytest.mark.network
 def test_golden_sarif_is_valid_sarif_2_1_0(sarif_schema):
     jsonschema.Draft4Validator(sarif_schema).validate(json.loads(_render("sarif", SAMPLE)))
 
 
+@pytest.mark.network
 def test_real_scan_sarif_is_valid_and_lists_every_registered_rule(sarif_schema, tmp_path):
     from tests.keygen import pem, rsa_key
 
@@ -207,3 +228,13 @@ def test_real_scan_sarif_is_valid_and_lists_every_registered_rule(sarif_schema, 
     assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {
         r.id for r in registry.all_rules()}
     assert [r["ruleId"] for r in run["results"]] == ["pem-private-key"]
+
+
+def test_npm_keeps_its_cache_out_of_home(request, monkeypatch, tmp_path):
+    monkeypatch.delenv("npm_config_cache", raising=False)
+    monkeypatch.delenv("SF_TOOLS_DIR", raising=False)
+    env = npm_env(request)
+    assert Path(env["npm_config_cache"]) == Path(request.config.cache.mkdir("npm-cache"))
+    assert env["npm_config_update_notifier"] == "false"
+    monkeypatch.setenv("SF_TOOLS_DIR", str(tmp_path))
+    assert npm_env(request)["npm_config_cache"] == str(tmp_path / "npm-cache")
