@@ -888,6 +888,50 @@ def check_api_client(p: Project) -> list[str]:
     return problems
 
 
+def _literals(cls: Apex) -> Iterator[tuple[int, str]]:
+    """(offset, value) of every string literal in the source (comments skipped)."""
+    for m in _LEXEME.finditer(cls.source):
+        if m.group(0).startswith("'"):
+            yield m.start(), _apex_string(m.group(0))
+
+
+def check_namespace_at_run_time(p: Project) -> list[str]:
+    """Apex never bakes the namespace in: no literal holds `ns__` or `ns.`, and the one message
+    naming a packaged component (the integration permission set, in the "not pre-authorized"
+    fix) gets the prefix at run time from the handler's own class name, so setting the namespace
+    later in sfdx-project.json leaves every message right."""
+    problems = []
+    handler = p.apex("handler_class")
+    permset = p.names.integration_permset
+    components = "|".join(sorted(re.escape(n) for n in asdict(p.names).values()))
+    prefixed = [rf"\b\w+(?:__|\.)(?:{components})\b"]  # ns__Component or ns.Class
+    if p.spec.namespace:
+        prefixed.append(rf"(?<![\w./-]){re.escape(p.spec.namespace)}(?:__\w|\.[A-Z])")
+    baked = re.compile("|".join(prefixed))
+    for cls in p.classes.values():
+        for offset, value in _literals(cls):
+            if baked.search(value):
+                problems.append(f"{cls.name}@{offset}: namespace baked into {value!r}")
+            if (not cls.is_test and cls.name == handler.name and permset in value
+                    and value != permset):
+                problems.append(f"{cls.name}@{offset}: permission set name baked into a message")
+    if handler.value("INTEGRATION_PERMISSION_SET") != permset:
+        problems.append(f"{handler.name}.INTEGRATION_PERMISSION_SET is not {permset}")
+    slot = handler.value("PERMISSION_SET_SLOT")
+    not_approved = handler.value("NOT_APPROVED")
+    if not isinstance(slot, str) or not isinstance(not_approved, str) or slot not in not_approved:
+        problems.append(f"{handler.name}.NOT_APPROVED does not name the permission set by slot")
+    if not re.search(r"\.replace\(\s*PERMISSION_SET_SLOT\s*,\s*integrationPermissionSet\(\)",
+                     handler.method("explainFailure").body):
+        problems.append(f"{handler.name}.explainFailure: permission set slot not filled")
+    body = re.sub(r"\s", "", handler.method("integrationPermissionSet").body)
+    if (f"{handler.name}.class.getName()" not in body or "substringBefore(" not in body
+            or "+INTEGRATION_PERMISSION_SET" not in body):
+        problems.append(f"{handler.name}.integrationPermissionSet: prefix not read from the "
+                        "class name")
+    return problems
+
+
 CHECKS: dict[str, Callable[[Project], list[str]]] = {
     "sharing": check_sharing,
     "user-mode": check_user_mode,
@@ -902,6 +946,7 @@ CHECKS: dict[str, Callable[[Project], list[str]]] = {
     "token-cache": check_token_cache,
     "org-binding": check_org_binding,
     "api-client": check_api_client,
+    "namespace-at-run-time": check_namespace_at_run_time,
 }
 
 
@@ -1080,6 +1125,16 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
     "full-urls-allowed": ("api-client", API, "!path.startsWith('/services/') || ", "false && "),
     "http-instance-url": ("api-client", HANDLER, "'^https://[a-z0-9.-]+$'",
                           "'^https?://[a-z0-9.-]+.*$'"),
+    "permset-baked": ("namespace-at-run-time", HANDLER,
+                      "assign the {permission set} permission set",
+                      "assign the acme__Acme_Integration_Integration_User permission set"),
+    "slot-not-filled": ("namespace-at-run-time", HANDLER,
+                        "fix.replace(PERMISSION_SET_SLOT, integrationPermissionSet())", "fix"),
+    "prefix-from-render": ("namespace-at-run-time", HANDLER,
+                           "String typeName = AcmeIntegrationJwtHandler.class.getName();",
+                           "String typeName = 'acme.AcmeIntegrationJwtHandler';"),
+    "namespace-literal": ("namespace-at-run-time", CACHE, "return 'T' + EncodingUtil",
+                          "return 'acme.AcmeIntegrationTokenCache' + EncodingUtil"),
 }
 
 
