@@ -921,14 +921,14 @@ def check_namespace_at_run_time(p: Project) -> list[str]:
     not_approved = handler.value("NOT_APPROVED")
     if not isinstance(slot, str) or not isinstance(not_approved, str) or slot not in not_approved:
         problems.append(f"{handler.name}.NOT_APPROVED does not name the permission set by slot")
-    if not re.search(r"\.replace\(\s*PERMISSION_SET_SLOT\s*,\s*integrationPermissionSet\(\)",
-                     handler.method("explainFailure").body):
-        problems.append(f"{handler.name}.explainFailure: permission set slot not filled")
-    body = re.sub(r"\s", "", handler.method("integrationPermissionSet").body)
-    if (f"{handler.name}.class.getName()" not in body or "substringBefore(" not in body
-            or "+INTEGRATION_PERMISSION_SET" not in body):
-        problems.append(f"{handler.name}.integrationPermissionSet: prefix not read from the "
-                        "class name")
+    body = re.sub(r"\s", "", handler.method("explainFailure").body)  # literals are blanked
+    for shape in (f"typeName={handler.name}.class.getName();",
+                  "namespace=typeName.left(Math.max(typeName.indexOf(''),0));",
+                  "permissionSet=(namespace+'').removeStart('')+INTEGRATION_PERMISSION_SET;",
+                  ".replace(PERMISSION_SET_SLOT,permissionSet)"):
+        if shape not in body:
+            problems.append(f"{handler.name}.explainFailure: permission set slot not filled with "
+                            f"the namespace read at run time (no {shape})")
     return problems
 
 
@@ -1129,10 +1129,12 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
                       "assign the {permission set} permission set",
                       "assign the acme__Acme_Integration_Integration_User permission set"),
     "slot-not-filled": ("namespace-at-run-time", HANDLER,
-                        "fix.replace(PERMISSION_SET_SLOT, integrationPermissionSet())", "fix"),
+                        "fix.replace(PERMISSION_SET_SLOT, permissionSet)", "fix"),
     "prefix-from-render": ("namespace-at-run-time", HANDLER,
                            "String typeName = AcmeIntegrationJwtHandler.class.getName();",
                            "String typeName = 'acme.AcmeIntegrationJwtHandler';"),
+    "prefix-dropped": ("namespace-at-run-time", HANDLER,
+                       "(namespace + '__').removeStart('__') + ", ""),
     "namespace-literal": ("namespace-at-run-time", CACHE, "return 'T' + EncodingUtil",
                           "return 'acme.AcmeIntegrationTokenCache' + EncodingUtil"),
 }
