@@ -896,41 +896,59 @@ def _literals(cls: Apex) -> Iterator[tuple[int, str]]:
 
 
 def check_namespace_at_run_time(p: Project) -> list[str]:
-    """Apex never bakes the namespace in: no literal holds `ns__` or `ns.`, and the one message
-    naming a packaged component (the integration permission set, in the "not pre-authorized"
-    fix) gets the prefix at run time from the handler's own class name, so setting the namespace
-    later in sfdx-project.json leaves every message right."""
+    """Apex never bakes the namespace in: no literal holds `ns__Name` or `ns.Class`. Messages
+    that name a packaged permission set (the "not pre-authorized" fix, the missing-settings hint,
+    the no-permission error) hold a `{permission set}` slot that the config class fills with the
+    prefix read at run time from its own class name; the permission set names are declared once,
+    in the config class. So setting the namespace later in sfdx-project.json leaves every
+    message right."""
     problems = []
-    handler = p.apex("handler_class")
-    permset = p.names.integration_permset
+    config = p.apex("config_class")
+    permsets = {p.names.admin_permset, p.names.integration_permset}
     components = "|".join(sorted(re.escape(n) for n in asdict(p.names).values()))
     prefixed = [rf"\b\w+(?:__|\.)(?:{components})\b"]  # ns__Component or ns.Class
     if p.spec.namespace:
         prefixed.append(rf"(?<![\w./-]){re.escape(p.spec.namespace)}(?:__\w|\.[A-Z])")
     baked = re.compile("|".join(prefixed))
+    slot = config.value("PERMISSION_SET_SLOT")
+    assert isinstance(slot, str)
+    handler = p.apex("handler_class")
     for cls in p.classes.values():
         for offset, value in _literals(cls):
             if baked.search(value):
                 problems.append(f"{cls.name}@{offset}: namespace baked into {value!r}")
-            if (not cls.is_test and cls.name == handler.name and permset in value
-                    and value != permset):
-                problems.append(f"{cls.name}@{offset}: permission set name baked into a message")
-    if handler.value("INTEGRATION_PERMISSION_SET") != permset:
-        problems.append(f"{handler.name}.INTEGRATION_PERMISSION_SET is not {permset}")
-    slot = handler.value("PERMISSION_SET_SLOT")
-    not_approved = handler.value("NOT_APPROVED")
-    if not isinstance(slot, str) or not isinstance(not_approved, str) or slot not in not_approved:
-        problems.append(f"{handler.name}.NOT_APPROVED does not name the permission set by slot")
-    body = re.sub(r"\s", "", handler.method("explainFailure").body)  # literals are blanked
-    for shape in (f"typeName={handler.name}.class.getName();",
+            if cls.is_test:
+                continue
+            named = [n for n in permsets if re.search(rf"\b{n}\b", value)]
+            if named and (cls.name != config.name or value not in permsets):
+                problems.append(f"{cls.name}@{offset}: permission set {named[0]} named outside "
+                                f"{config.name}'s constants: {value[:60]!r}")
+        for name, initializer in cls.constants.items():
+            if cls.is_test or slot not in initializer or name == "permission_set_slot":
+                continue
+            filled = re.search(rf"\bwithPermissionSet\s*\(\s*{name}\b", cls.code, re.I)
+            via_fixes = cls.name == handler.name and re.search(
+                rf"\b{name}\b", cls.constants.get("fixes", ""), re.I)
+            if not (filled or via_fixes):
+                problems.append(f"{cls.name}.{name.upper()}: its {slot} slot is never filled by "
+                                "withPermissionSet")
+    for name, permset in (("ADMIN_PERMISSION_SET", p.names.admin_permset),
+                          ("INTEGRATION_PERMISSION_SET", p.names.integration_permset)):
+        if config.value(name) != permset:
+            problems.append(f"{config.name}.{name} is not {permset}")
+    if not re.search(rf"\bwithPermissionSet\s*\(\s*fix\s*,\s*{config.name}\s*\.\s*"
+                     r"INTEGRATION_PERMISSION_SET\s*\)", handler.method("explainFailure").body):
+        problems.append(f"{handler.name}.explainFailure: the fix's permission set slot is not "
+                        "filled")
+    body = re.sub(r"\s", "", config.method("withPermissionSet").body)  # literals are blanked
+    for shape in (f"typeName={config.name}.class.getName();",
                   "namespace=typeName.left(Math.max(typeName.indexOf(''),0));",
-                  "permissionSet=(namespace+'').removeStart('')+INTEGRATION_PERMISSION_SET;",
-                  ".replace(PERMISSION_SET_SLOT,permissionSet)"):
+                  "qualified=(namespace+'').removeStart('')+permissionSet;",
+                  "returnmessage.replace(PERMISSION_SET_SLOT,qualified);"):
         if shape not in body:
-            problems.append(f"{handler.name}.explainFailure: permission set slot not filled with "
-                            f"the namespace read at run time (no {shape})")
+            problems.append(f"{config.name}.withPermissionSet: no {shape} (the namespace must be "
+                            "read at run time from the class name)")
     return problems
-
 
 CHECKS: dict[str, Callable[[Project], list[str]]] = {
     "sharing": check_sharing,
@@ -1016,8 +1034,8 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
                         "Acme_Integration_Settings__c early = orgDefaults();\n"
                         "    requirePermission();\n    Acme_Integration_Set"),
     "wrong-permission": ("permission-gate", CTL, "'Acme_Integration_Configure'", "'Other'"),
-    "other-exception": ("permission-gate", CTL, "throw auraError(NO_PERMISSION);",
-                        "throw new NoAccessException();"),
+    "other-exception": ("permission-gate", CTL, "throw auraError(\n        AcmeIntegrationConfig",
+                        "throw new NoAccessException(\n        AcmeIntegrationConfig"),
     "validation-removed": ("validation", CTL, "validate(candidate);",
                            "candidate.isConfigured();"),
     "http-login-url": ("validation", CTL, "'^https://(?:login", "'^https?://(?:login"),
@@ -1128,12 +1146,19 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
     "permset-baked": ("namespace-at-run-time", HANDLER,
                       "assign the {permission set} permission set",
                       "assign the acme__Acme_Integration_Integration_User permission set"),
+    "admin-permset-unprefixed": ("namespace-at-run-time", CTL,
+                                 "assign you the {permission set} permission set",
+                                 "assign you the Acme_Integration_Admin permission set"),
+    "hint-slot-not-filled": ("namespace-at-run-time", CONFIG,
+                             "withPermissionSet(SETUP_HINT, ADMIN_PERMISSION_SET)",
+                             "SETUP_HINT"),
     "slot-not-filled": ("namespace-at-run-time", HANDLER,
-                        "fix.replace(PERMISSION_SET_SLOT, permissionSet)", "fix"),
-    "prefix-from-render": ("namespace-at-run-time", HANDLER,
-                           "String typeName = AcmeIntegrationJwtHandler.class.getName();",
-                           "String typeName = 'acme.AcmeIntegrationJwtHandler';"),
-    "prefix-dropped": ("namespace-at-run-time", HANDLER,
+                        "AcmeIntegrationConfig.withPermissionSet(\n      fix,",
+                        "String.valueOf(\n      fix,"),
+    "prefix-from-render": ("namespace-at-run-time", CONFIG,
+                           "String typeName = AcmeIntegrationConfig.class.getName();",
+                           "String typeName = 'acme.AcmeIntegrationConfig';"),
+    "prefix-dropped": ("namespace-at-run-time", CONFIG,
                        "(namespace + '__').removeStart('__') + ", ""),
     "namespace-literal": ("namespace-at-run-time", CACHE, "return 'T' + EncodingUtil",
                           "return 'acme.AcmeIntegrationTokenCache' + EncodingUtil"),
