@@ -1180,3 +1180,68 @@ def test_check_catches_sabotage(default_project: Project, check: str, template: 
 
 def test_every_check_has_sabotage() -> None:
     assert {row[0] for row in SABOTAGE.values()} == set(CHECKS)
+
+
+# ---------------------------------------------------------------------------------------------
+# The subscriber guide's troubleshooting table is keyed to the messages the code really shows
+# (review finding M6): every row names a message some Apex literal starts with, and every fix
+# the handler, config and API client can show has a row.
+
+GUIDE = "docs/SUBSCRIBER-SETUP.md"
+_ROW = re.compile(r"^\| (?P<key>[^|]+?) \| [^|]+ \| [^|]+ \|$", re.M)
+# In a row key: "...", "https://..." and status lists such as "401 / 403 / 404" stand for a
+# value; in Apex, String.format slots {0}, {1}.
+_ROW_PLACEHOLDER = re.compile(r"https://\.\.\.|\.\.\.|\d{3}(?: / \d{3})*")
+_APEX_SLOT = re.compile(r"\{\d\}")
+# Constants whose message an admin can see: (class field, constant names).
+SHOWN_MESSAGES = (
+    ("handler_class", ("NOT_APPROVED", "BAD_AUDIENCE", "EXPIRED", "BAD_ASSERTION",
+                       "SIGNING_FAILED", "BAD_CLIENT", "BAD_USER", "EMPTY_RESPONSE",
+                       "NO_REMOTE_SITE", "TIMED_OUT", "DML_FIRST", "UNKNOWN")),
+    ("config_class", ("ORG_MISMATCH",)),
+    ("api_class", ("FAILED",)),
+)
+
+
+def _row_pattern(key: str) -> re.Pattern[str]:
+    parts = _ROW_PLACEHOLDER.split(key)
+    return re.compile(".*?".join(re.escape(part) for part in parts))
+
+
+def troubleshooting_problems(p: Project) -> list[str]:
+    guide = p.files[GUIDE].decode()
+    table = guide[guide.index("## Troubleshooting"):]
+    keys = [m.group("key") for m in _ROW.finditer(table)][2:]  # skip header and rule
+    messages = [_APEX_SLOT.sub("\0", value) for cls in p.classes.values() if not cls.is_test
+                for _, value in _literals(cls)]
+    problems = [f"row {key!r}: no message starts so"
+                for key in keys if not any(_row_pattern(key).match(m) for m in messages)]
+    for field_name, constants in SHOWN_MESSAGES:
+        cls = p.apex(field_name)
+        for name in constants:
+            initializer = cls.constants[name.lower()]
+            first = re.match(r"'(?:\\.|[^'\\])*'", initializer)
+            assert first, f"{cls.name}.{name}: not a string constant"
+            value = _APEX_SLOT.sub("\0", _apex_string(first.group(0)))
+            if not any(_row_pattern(key).match(value) for key in keys):
+                problems.append(f"{cls.name}.{name}: no troubleshooting row for {value[:50]!r}")
+    return problems
+
+
+def test_troubleshooting_table_is_keyed_to_the_messages_shown(project: Project) -> None:
+    assert troubleshooting_problems(project) == []
+
+
+@pytest.mark.parametrize(("file", "old", "new"), [
+    (GUIDE, "| Could not sign the assertion |", "| Could not sign the JWT |"),
+    (f"{PKG}/classes/AcmeIntegrationJwtHandler.cls",
+     "'The token endpoint rejected the JWT audience.", "'The JWT audience is wrong."),
+    (GUIDE, "| Salesforce blocked the callout to https://... |", "| Callout blocked |"),
+])
+def test_troubleshooting_check_catches_drift(default_project: Project, file: str, old: str,
+                                             new: str) -> None:
+    text = default_project.files[file].decode()
+    assert text.count(old) == 1
+    broken = replace(default_project, files={**default_project.files,
+                                             file: text.replace(old, new).encode()})
+    assert troubleshooting_problems(broken)
