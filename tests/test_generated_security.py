@@ -1200,6 +1200,7 @@ SHOWN_MESSAGES = (
                        "NO_REMOTE_SITE", "TIMED_OUT", "DML_FIRST", "UNKNOWN")),
     ("config_class", ("ORG_MISMATCH",)),
     ("api_class", ("FAILED",)),
+    ("controller_class", ("NO_PERMISSION",)),
 )
 
 
