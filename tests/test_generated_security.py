@@ -888,6 +888,68 @@ def check_api_client(p: Project) -> list[str]:
     return problems
 
 
+def _literals(cls: Apex) -> Iterator[tuple[int, str]]:
+    """(offset, value) of every string literal in the source (comments skipped)."""
+    for m in _LEXEME.finditer(cls.source):
+        if m.group(0).startswith("'"):
+            yield m.start(), _apex_string(m.group(0))
+
+
+def check_namespace_at_run_time(p: Project) -> list[str]:
+    """Apex never bakes the namespace in: no literal holds `ns__Name` or `ns.Class`. Messages
+    that name a packaged permission set (the "not pre-authorized" fix, the missing-settings hint,
+    the no-permission error) hold a `{permission set}` slot that the config class fills with the
+    prefix read at run time from its own class name; the permission set names are declared once,
+    in the config class. So setting the namespace later in sfdx-project.json leaves every
+    message right."""
+    problems = []
+    config = p.apex("config_class")
+    permsets = {p.names.admin_permset, p.names.integration_permset}
+    components = "|".join(sorted(re.escape(n) for n in asdict(p.names).values()))
+    prefixed = [rf"\b\w+(?:__|\.)(?:{components})\b"]  # ns__Component or ns.Class
+    if p.spec.namespace:
+        prefixed.append(rf"(?<![\w./-]){re.escape(p.spec.namespace)}(?:__\w|\.[A-Z])")
+    baked = re.compile("|".join(prefixed))
+    slot = config.value("PERMISSION_SET_SLOT")
+    assert isinstance(slot, str)
+    handler = p.apex("handler_class")
+    for cls in p.classes.values():
+        for offset, value in _literals(cls):
+            if baked.search(value):
+                problems.append(f"{cls.name}@{offset}: namespace baked into {value!r}")
+            if cls.is_test:
+                continue
+            named = [n for n in permsets if re.search(rf"\b{n}\b", value)]
+            if named and (cls.name != config.name or value not in permsets):
+                problems.append(f"{cls.name}@{offset}: permission set {named[0]} named outside "
+                                f"{config.name}'s constants: {value[:60]!r}")
+        for name, initializer in cls.constants.items():
+            if cls.is_test or slot not in initializer or name == "permission_set_slot":
+                continue
+            filled = re.search(rf"\bwithPermissionSet\s*\(\s*{name}\b", cls.code, re.I)
+            via_fixes = cls.name == handler.name and re.search(
+                rf"\b{name}\b", cls.constants.get("fixes", ""), re.I)
+            if not (filled or via_fixes):
+                problems.append(f"{cls.name}.{name.upper()}: its {slot} slot is never filled by "
+                                "withPermissionSet")
+    for name, permset in (("ADMIN_PERMISSION_SET", p.names.admin_permset),
+                          ("INTEGRATION_PERMISSION_SET", p.names.integration_permset)):
+        if config.value(name) != permset:
+            problems.append(f"{config.name}.{name} is not {permset}")
+    if not re.search(rf"\bwithPermissionSet\s*\(\s*fix\s*,\s*{config.name}\s*\.\s*"
+                     r"INTEGRATION_PERMISSION_SET\s*\)", handler.method("explainFailure").body):
+        problems.append(f"{handler.name}.explainFailure: the fix's permission set slot is not "
+                        "filled")
+    body = re.sub(r"\s", "", config.method("withPermissionSet").body)  # literals are blanked
+    for shape in (f"typeName={config.name}.class.getName();",
+                  "namespace=typeName.left(Math.max(typeName.indexOf(''),0));",
+                  "qualified=(namespace+'').removeStart('')+permissionSet;",
+                  "returnmessage.replace(PERMISSION_SET_SLOT,qualified);"):
+        if shape not in body:
+            problems.append(f"{config.name}.withPermissionSet: no {shape} (the namespace must be "
+                            "read at run time from the class name)")
+    return problems
+
 CHECKS: dict[str, Callable[[Project], list[str]]] = {
     "sharing": check_sharing,
     "user-mode": check_user_mode,
@@ -902,6 +964,7 @@ CHECKS: dict[str, Callable[[Project], list[str]]] = {
     "token-cache": check_token_cache,
     "org-binding": check_org_binding,
     "api-client": check_api_client,
+    "namespace-at-run-time": check_namespace_at_run_time,
 }
 
 
@@ -971,8 +1034,8 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
                         "Acme_Integration_Settings__c early = orgDefaults();\n"
                         "    requirePermission();\n    Acme_Integration_Set"),
     "wrong-permission": ("permission-gate", CTL, "'Acme_Integration_Configure'", "'Other'"),
-    "other-exception": ("permission-gate", CTL, "throw auraError(NO_PERMISSION);",
-                        "throw new NoAccessException();"),
+    "other-exception": ("permission-gate", CTL, "throw auraError(\n        AcmeIntegrationConfig",
+                        "throw new NoAccessException(\n        AcmeIntegrationConfig"),
     "validation-removed": ("validation", CTL, "validate(candidate);",
                            "candidate.isConfigured();"),
     "http-login-url": ("validation", CTL, "'^https://(?:login", "'^https?://(?:login"),
@@ -1080,6 +1143,25 @@ SABOTAGE: dict[str, tuple[str, str, str, str]] = {
     "full-urls-allowed": ("api-client", API, "!path.startsWith('/services/') || ", "false && "),
     "http-instance-url": ("api-client", HANDLER, "'^https://[a-z0-9.-]+$'",
                           "'^https?://[a-z0-9.-]+.*$'"),
+    "permset-baked": ("namespace-at-run-time", HANDLER,
+                      "assign the {permission set} permission set",
+                      "assign the acme__Acme_Integration_Integration_User permission set"),
+    "admin-permset-unprefixed": ("namespace-at-run-time", CTL,
+                                 "assign you the {permission set} permission set",
+                                 "assign you the Acme_Integration_Admin permission set"),
+    "hint-slot-not-filled": ("namespace-at-run-time", CONFIG,
+                             "withPermissionSet(SETUP_HINT, ADMIN_PERMISSION_SET)",
+                             "SETUP_HINT"),
+    "slot-not-filled": ("namespace-at-run-time", HANDLER,
+                        "AcmeIntegrationConfig.withPermissionSet(\n      fix,",
+                        "String.valueOf(\n      fix,"),
+    "prefix-from-render": ("namespace-at-run-time", CONFIG,
+                           "String typeName = AcmeIntegrationConfig.class.getName();",
+                           "String typeName = 'acme.AcmeIntegrationConfig';"),
+    "prefix-dropped": ("namespace-at-run-time", CONFIG,
+                       "(namespace + '__').removeStart('__') + ", ""),
+    "namespace-literal": ("namespace-at-run-time", CACHE, "return 'T' + EncodingUtil",
+                          "return 'acme.AcmeIntegrationTokenCache' + EncodingUtil"),
 }
 
 
@@ -1098,3 +1180,69 @@ def test_check_catches_sabotage(default_project: Project, check: str, template: 
 
 def test_every_check_has_sabotage() -> None:
     assert {row[0] for row in SABOTAGE.values()} == set(CHECKS)
+
+
+# ---------------------------------------------------------------------------------------------
+# The subscriber guide's troubleshooting table is keyed to the messages the code really shows
+# (review finding M6): every row names a message some Apex literal starts with, and every fix
+# the handler, config and API client can show has a row.
+
+GUIDE = "docs/SUBSCRIBER-SETUP.md"
+_ROW = re.compile(r"^\| (?P<key>[^|]+?) \| [^|]+ \| [^|]+ \|$", re.M)
+# In a row key: "...", "https://..." and status lists such as "401 / 403 / 404" stand for a
+# value; in Apex, String.format slots {0}, {1}.
+_ROW_PLACEHOLDER = re.compile(r"https://\.\.\.|\.\.\.|\d{3}(?: / \d{3})*")
+_APEX_SLOT = re.compile(r"\{\d\}")
+# Constants whose message an admin can see: (class field, constant names).
+SHOWN_MESSAGES = (
+    ("handler_class", ("NOT_APPROVED", "BAD_AUDIENCE", "EXPIRED", "BAD_ASSERTION",
+                       "SIGNING_FAILED", "BAD_CLIENT", "BAD_USER", "EMPTY_RESPONSE",
+                       "NO_REMOTE_SITE", "TIMED_OUT", "DML_FIRST", "UNKNOWN")),
+    ("config_class", ("ORG_MISMATCH",)),
+    ("api_class", ("FAILED",)),
+    ("controller_class", ("NO_PERMISSION",)),
+)
+
+
+def _row_pattern(key: str) -> re.Pattern[str]:
+    parts = _ROW_PLACEHOLDER.split(key)
+    return re.compile(".*?".join(re.escape(part) for part in parts))
+
+
+def troubleshooting_problems(p: Project) -> list[str]:
+    guide = p.files[GUIDE].decode()
+    table = guide[guide.index("## Troubleshooting"):]
+    keys = [m.group("key") for m in _ROW.finditer(table)][2:]  # skip header and rule
+    messages = [_APEX_SLOT.sub("\0", value) for cls in p.classes.values() if not cls.is_test
+                for _, value in _literals(cls)]
+    problems = [f"row {key!r}: no message starts so"
+                for key in keys if not any(_row_pattern(key).match(m) for m in messages)]
+    for field_name, constants in SHOWN_MESSAGES:
+        cls = p.apex(field_name)
+        for name in constants:
+            initializer = cls.constants[name.lower()]
+            first = re.match(r"'(?:\\.|[^'\\])*'", initializer)
+            assert first, f"{cls.name}.{name}: not a string constant"
+            value = _APEX_SLOT.sub("\0", _apex_string(first.group(0)))
+            if not any(_row_pattern(key).match(value) for key in keys):
+                problems.append(f"{cls.name}.{name}: no troubleshooting row for {value[:50]!r}")
+    return problems
+
+
+def test_troubleshooting_table_is_keyed_to_the_messages_shown(project: Project) -> None:
+    assert troubleshooting_problems(project) == []
+
+
+@pytest.mark.parametrize(("file", "old", "new"), [
+    (GUIDE, "| Could not sign the assertion |", "| Could not sign the JWT |"),
+    (f"{PKG}/classes/AcmeIntegrationJwtHandler.cls",
+     "'The token endpoint rejected the JWT audience.", "'The JWT audience is wrong."),
+    (GUIDE, "| Salesforce blocked the callout to https://... |", "| Callout blocked |"),
+])
+def test_troubleshooting_check_catches_drift(default_project: Project, file: str, old: str,
+                                             new: str) -> None:
+    text = default_project.files[file].decode()
+    assert text.count(old) == 1
+    broken = replace(default_project, files={**default_project.files,
+                                             file: text.replace(old, new).encode()})
+    assert troubleshooting_problems(broken)
