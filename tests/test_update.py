@@ -402,7 +402,8 @@ def test_no_user_line_is_lost_by_an_update(tmp_path_factory: pytest.TempPathFact
                 lines[at] = line
             else:
                 lines.insert(at, line)
-            added.setdefault(rel, []).append(line)
+        # the user's lines as the commit has them (a later edit may replace an earlier one)
+        added[rel] = [line for line in lines if line.startswith("USER-LINE ")]
         (project / rel).write_text("".join(lines))
     commit(project)
     sets = {"app_label": "Widget Sync", **({"app_name": "Widget_Sync"} if rename else {})}
