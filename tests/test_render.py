@@ -18,7 +18,7 @@ from generator import __version__
 from generator.errors import SpecError, TargetError, TemplateBug
 from generator.new import naming
 from generator.new import render as render_mod
-from generator.new.answers import ANSWERS_FILE
+from generator.new.answers import ANSWERS_FILE, MAX_API_VERSION, MIN_API_VERSION
 from generator.new.blobid import git_blob_id
 from generator.new.render import PlannedFile, plan, render, templates_root
 from generator.new.spec import build_spec
@@ -27,7 +27,7 @@ from tests.conftest import BASE_VARIANTS, METADATA_NS
 
 VARIANTS = {
     **BASE_VARIANTS,
-    "everything": {"namespace": "acmens", "api_version": "70.0",
+    "everything": {"namespace": "acmens", "api_version": "68.0",
                    "login_url": "https://acme--uat.sandbox.my.salesforce.com",
                    "oauth_scopes": "Api, RefreshToken, OpenID"},
 }
@@ -563,7 +563,7 @@ valid_specs = st.builds(
         "description": st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
                                min_size=1, max_size=255).filter(str.strip),
         "namespace": st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,14}", fullmatch=True),
-        "api_version": st.builds("{}.0".format, st.integers(60, 70)),
+        "api_version": st.builds("{}.0".format, st.integers(MIN_API_VERSION, MAX_API_VERSION)),
         "eca": st.just("template"),
         "login_url": st.sampled_from(["login", "test", "https://acme.my.salesforce.com"]),
     }).filter(lambda a: "\ufffe" not in str(a) and "\uffff" not in str(a)),

@@ -20,7 +20,7 @@ from tests.conftest import BASE_VARIANTS
 
 VARIANTS = {
     **BASE_VARIANTS,
-    "api-70-namespace": {"api_version": "70.0", "namespace": "acme",
+    "api-68-namespace": {"api_version": "68.0", "namespace": "acme",
                          "oauth_scopes": "Api, RefreshToken, OpenID"},
     "hostile-text": {"app_label": "A<b>&\"c\" 'd' é✓", "description": "<x> & \"q\" 'a' ü"},
 }

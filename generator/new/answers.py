@@ -23,9 +23,9 @@ from generator.errors import AnswersFileError, Problem, SpecError
 from generator.new import naming
 
 ANSWERS_FILE = "scaffold.toml"
-DEFAULT_API_VERSION = "68.0"
+DEFAULT_API_VERSION = "68.0"  # Winter '27, the newest GA release (SALESFORCE.md 7)
 MIN_API_VERSION = 60
-MAX_API_VERSION = 70
+MAX_API_VERSION = 68  # 69.0 and later do not exist yet: an org refuses an apiVersion above its own
 APEX_NAME_LIMIT = 40
 # The longest suffix appended to the class prefix ("...SetupControllerTest") must still fit
 # Salesforce's 40-character limit for Apex class names.
