@@ -28,7 +28,7 @@ from pathlib import Path
 
 from generator.errors import LintUsageError
 from generator.lint.base import FileContext
-from generator.lint.blob import Scanner, Tally
+from generator.lint.blob import NATIVE_MIN_BLOBS, Scanner, Tally
 from generator.lint.finding import Commit, Finding, Location, Origin
 from generator.lint.gitpipe import (
     LOG_FORMAT,
@@ -213,6 +213,7 @@ def scan_history(scanner: Scanner, start: Path, selection: Selection | None = No
     Returns what was found (each finding carrying its Origin), a reader of HEAD's files at the
     repository top (for the allow config) and that top."""
     hist = History(start, selection)
+    scanner.expect(NATIVE_MIN_BLOBS)  # a history holds many blobs
     projects = project_index(hist)
     out = Tally()
     root = os.fspath(hist.root)
