@@ -94,6 +94,8 @@ class Gate:
     def select(self, ctx: FileContext, data: bytes) -> list[Detector]:
         """The detectors worth running on `data`, in registry order."""
         fired = self.fired(data)
+        if not fired:  # the common case: only `wants` can choose
+            return [d for d in self.detectors if d.wants(ctx, data)]
         return [d for i, d in enumerate(self.detectors) if i in fired or d.wants(ctx, data)]
 
 
