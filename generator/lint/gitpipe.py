@@ -129,13 +129,15 @@ class CatFile:
         feeder = threading.Thread(target=self._feed, args=(origins, pending, failure, stop),
                                   name="scaffold-cat-file-feeder", daemon=True)
         feeder.start()
+        done = False
         try:
             while (origin := pending.get()) is not None:
                 yield from self._answer(origin)
+            done = True
         finally:
-            stop.set()
-            if feeder.is_alive() and failure == [] and pending.empty():
-                self.proc.kill()  # stopped early: unblock a feeder waiting on a full pipe
+            if not done:  # stopped early: unblock a feeder that waits on a full pipe
+                stop.set()
+                self.proc.kill()
             feeder.join()
         if failure:
             raise failure[0]
