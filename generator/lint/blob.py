@@ -24,6 +24,7 @@ MIB = 1024 * 1024
 STREAM_THRESHOLD = 32 * MIB  # larger files are streamed in chunks
 CHUNK = 8 * MIB
 OVERLAP = 1 * MIB  # a key split across chunks is seen whole in the next one
+NATIVE_MIN_BLOBS = 200  # from here on the native prefilter's compile (~10 ms) pays for itself
 
 
 
@@ -80,6 +81,12 @@ class Scanner:
     def __init__(self, registry: Registry, opts: Options) -> None:
         self.registry = registry
         self.opts = opts
+
+    def expect(self, blobs: int) -> None:
+        """About `blobs` blobs are coming: when that is many, switch the prefilter to its
+        native pass (same selections; a pool's workers inherit it through the fork)."""
+        if blobs >= NATIVE_MIN_BLOBS:
+            self.registry.gate.use_native()
 
     def finding(self, rule: Rule | str, where: Location, line: int, in_package: bool, *,
                 key_type: str | None = None, fp: str = "", detail: str = "",

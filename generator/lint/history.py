@@ -4,9 +4,9 @@ introduced it. Nothing is checked out and no blob is held longer than its scan.
 One `git log --raw` pass (oldest first, parents before children, merges diffed against their
 first parent) names, for every commit, the blobs its tree gained; the first commit to show a
 blob is the one that introduced it, and its path there is the blob's path. Unseen blobs are read
-through one `git cat-file --batch` process, in batches small enough that neither pipe can fill
-while the other waits, and handed out one at a time with a bounded `read` (the engine's
-streaming path). Memory: the set of blob ids seen (20 bytes each) and HEAD's blob ids.
+through one `git cat-file --batch` process, fed by a thread as the log is parsed
+(gitpipe.py), and handed out one at a time with a bounded `read` (the engine's streaming
+path). Memory: the set of blob ids seen (20 bytes each) and HEAD's blob ids.
 
 Which files ship (`in_package`) is decided from HEAD's `sfdx-project.json` and `.forceignore`
 files, for every blob at its path in the commit that introduced it: the current layout, since a
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from generator.errors import LintUsageError
 from generator.lint.base import FileContext
-from generator.lint.blob import Scanner, Tally
+from generator.lint.blob import NATIVE_MIN_BLOBS, Scanner, Tally
 from generator.lint.finding import Commit, Finding, Location, Origin
 from generator.lint.gitpipe import (
     LOG_FORMAT,
@@ -43,7 +43,6 @@ from generator.lint.gitpipe import (
 from generator.lint.project import PROJECT_FILE, ProjectIndex, Reader
 from generator.lint.result import UNREADABLE_FILE
 
-BATCH = 96  # cat-file requests in flight: 96 x 41 bytes fits a pipe of one 4 KiB page
 # files of HEAD read up front: the project layout and the allowlist
 HEAD_FILES = frozenset({"sfdx-project.json", ".forceignore", ".scaffold-lint.toml"})
 
@@ -96,24 +95,22 @@ class History:
 
     def blobs(self) -> Iterator[Blob]:
         """Every blob of the selection, once, in the order commits introduced them."""
-        seen: set[bytes] = set()
-        shallow = frozenset(self.shallow)
-        batch: list[Origin] = []
         cat = CatFile(self.root)
         try:
-            for commit, sha, path in self._changes():
-                key = bytes.fromhex(sha)
-                if key in seen:
-                    continue
-                seen.add(key)
-                batch.append(Origin(sha, path, commit, key in self._head_blobs,
-                                    commit.id in shallow))
-                if len(batch) >= BATCH:
-                    yield from cat.blobs(batch)
-                    batch = []
-            yield from cat.blobs(batch)
+            yield from cat.stream(self._origins())
         finally:
             cat.close()
+
+    def _origins(self) -> Iterator[Origin]:
+        """The first appearance of every blob in the log (runs in the cat-file feeder)."""
+        seen: set[bytes] = set()
+        shallow = frozenset(self.shallow)
+        for commit, sha, path in self._changes():
+            key = bytes.fromhex(sha)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield Origin(sha, path, commit, key in self._head_blobs, commit.id in shallow)
 
     # --- git ----------------------------------------------------------------------------
 
@@ -213,6 +210,7 @@ def scan_history(scanner: Scanner, start: Path, selection: Selection | None = No
     Returns what was found (each finding carrying its Origin), a reader of HEAD's files at the
     repository top (for the allow config) and that top."""
     hist = History(start, selection)
+    scanner.expect(NATIVE_MIN_BLOBS)  # a history holds many blobs
     projects = project_index(hist)
     out = Tally()
     root = os.fspath(hist.root)

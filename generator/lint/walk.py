@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # imported when a pool starts: a pre-commit run never pays fo
 
 from generator.errors import LintUsageError
 from generator.lint.base import FileContext
-from generator.lint.blob import Scanner, Tally, os_reason, read_all
+from generator.lint.blob import NATIVE_MIN_BLOBS, Scanner, Tally, os_reason, read_all
 from generator.lint.finding import Location
 from generator.lint.project import ProjectIndex, disk_index
 from generator.lint.result import SYMLINK_OUTSIDE_ROOT, UNREADABLE_FILE
@@ -149,6 +149,14 @@ class Walker:
             return "."
         return Path(text).as_posix()
 
+    def _dir_display(self, directory: str) -> str:
+        """`display` of a walked directory: already normalized (a resolved root joined with
+        listed names), so outside the base it is printed as is, without pathlib."""
+        if os.sep == "/" and directory.startswith("/") and not directory.startswith(
+                self._prefix) and directory != self._base:
+            return directory
+        return self.display(directory)
+
     def add_file(self, path: Path | str, size: int) -> None:
         # the path as packaging sees it (a file reached through an in-root link counts where
         # the link is); walked directories are already resolved
@@ -184,7 +192,7 @@ class Walker:
             self.projects.listed(current, names)
             # the hot loop, once per file: the file type comes with the listing, the size is
             # taken when the file is read, and the package verdict is cached per directory
-            rel = self.display(current)
+            rel = self._dir_display(current)
             display = "" if rel == "." else rel.rstrip("/") + "/"
             in_package, job, jobs = self.projects.in_package_at, _Job, self.jobs
             for entry, name in zip(entries, names, strict=True):
@@ -287,6 +295,7 @@ class Runner:
             small = len(jobs) < PARALLEL_MIN_FILES or (
                 known < PARALLEL_MIN_BYTES and all(j.size >= 0 for j in jobs))
             if self.workers <= 1 or (self.opts.jobs == 0 and small):
+                self.scanner.expect(len(jobs))
                 return scan_jobs(self.scanner, jobs)
             self._start()
         assert self.pool is not None  # noqa: S101 - for mypy
@@ -309,6 +318,7 @@ class Runner:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        self.scanner.expect(NATIVE_MIN_BLOBS)  # a pool means many files
         # fork: each worker inherits the scanner (detectors, registry) without pickling it
         self.pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"),
                                         initializer=_start_worker, initargs=(self.scanner,))

@@ -286,3 +286,22 @@ def test_paths_with_tabs_newlines_and_non_ascii_come_through_exactly(repo):
     repo.commit({name: key, "plain.txt": "x\n"})
     [origin] = _by_content(_blobs(repo.path), key)
     assert origin.path == name
+
+
+def test_a_scan_stopped_early_ends_git_and_its_feeder_thread(repo):
+    """The cat-file feeder runs ahead of the reader; closing the blob stream mid-way (an
+    exception in a detector, Ctrl-C) must not leave it blocked on a full pipe: 5,000 blob
+    ids and their answers are more than the pipes and buffers between them hold."""
+    import threading
+
+    for i in range(5000):
+        (repo.path / f"f{i}.txt").write_text(f"{i}\n")
+    _git(repo.path, "add", "-A")
+    repo.commit({})
+    stream = History(repo.path).blobs()
+    next(stream)
+    closer = threading.Thread(target=stream.close, daemon=True)
+    closer.start()
+    closer.join(timeout=60)
+    assert not closer.is_alive(), "closing the history stream hung"
+    assert [t.name for t in threading.enumerate() if "cat-file" in t.name] == []

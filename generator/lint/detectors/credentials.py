@@ -92,7 +92,10 @@ def _access_token(org_id: bytes, body: bytes) -> bool:
 
 def _store_path(ctx: FileContext) -> str | None:
     """Why `ctx.path` is a file of the CLI's login store, or None."""
-    parts = ctx.path.lower().split("/")
+    path = ctx.path.lower()
+    if ".sf" not in path:  # the common case, decided without splitting the path
+        return None
+    parts = path.split("/")
     if len(parts) < 2 or parts[-2] not in (".sfdx", ".sf"):
         return None
     name = parts[-1]
@@ -105,13 +108,14 @@ def _store_path(ctx: FileContext) -> str | None:
 
 def _encrypted_at_rest(ctx: FileContext, data: bytes) -> str | None:
     """How `data` is an encrypted key or secret kept on purpose, or None."""
-    name, path = ctx.name.lower(), "/" + ctx.path.lower()
     if data.startswith(b"Salted__"):
         return "OpenSSL enc file (Salted__)"
     if _OPENSSL_B64.match(data):
         return "OpenSSL enc -a file (base64 of Salted__)"
-    suffix = next((s for s in _ENCRYPTED_SUFFIXES if name.endswith(s)), None)
-    hardis = "/.jwt/" in path and name.endswith(".key")
+    name = ctx.name.lower()
+    suffix = next((s for s in _ENCRYPTED_SUFFIXES if name.endswith(s)), None) \
+        if name.endswith(_ENCRYPTED_SUFFIXES) else None
+    hardis = name.endswith(".key") and "/.jwt/" in "/" + ctx.path.lower()
     if not (suffix or hardis) or b"PRIVATE KEY" in data:
         return None  # a plaintext key under an "encrypted" name: pem-private-key reports it
     if suffix is not None:

@@ -75,6 +75,7 @@ RULES: tuple[Rule, ...] = (ECA_GLOBAL_OAUTH_FILE, CONSUMER_SECRET, PUSH_SIGNING_
 _GLOBAL_SUFFIXES = (".ecaglbloauth-meta.xml", ".ecaglbloauth")
 _PUSH_SUFFIXES = (".ecapush-meta.xml", ".ecapush")
 _KEY_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".jceks", ".keystore", ".bks", ".ppk")
+_NAMED = (*_GLOBAL_SUFFIXES, ".crt-meta.xml", ".crt", *_KEY_SUFFIXES)  # every name a rule tests
 _CONSUMER_KEY = re.compile(rb"(?<![A-Za-z0-9])3MVG[A-Za-z0-9._]{60,90}")
 _PLACEHOLDER = re.compile(
     r"^\s*$|^__.*__$|^\$\{.*\}$|^\{\{.*\}\}$|^<.*>$|\.\.\.|x{4}|\*{3}|paste|replace|changeme"
@@ -128,6 +129,8 @@ def _path_rules(ctx: FileContext) -> list[tuple[str, str]]:
     if not ctx.in_package:
         return []
     name, path = ctx.name.lower(), "/" + ctx.path.lower()
+    if not name.endswith(_NAMED) and "/extlclntappglobaloauthsets/" not in path:
+        return []  # the common case (this runs on every packaged file): no rule below applies
     found = []
     if name.endswith(_GLOBAL_SUFFIXES) or "/extlclntappglobaloauthsets/" in path:
         found.append((ECA_GLOBAL_OAUTH_FILE.id, "global OAuth settings in a package dir"))
