@@ -212,6 +212,14 @@ FALSE_POSITIVES = [
     ("dump-hidden", "test/x.json",
      lambda: b'{"refreshToken": "<refresh_token - HIDDEN>", "accessToken": "HIDDEN"}'),
     ("dump-empty", "x.json", lambda: b'{"accessToken": "", "sfdxAuthUrl": ""}'),
+    # another provider's OAuth response (a recorded GitHub device flow, a Google token): a
+    # secret, but not a Salesforce one, so no Salesforce rule claims it
+    ("oauth-response-github", "tests/cassettes/device.yaml",
+     lambda: _text(json.dumps({"access_token": "gho" + "_" + _rand(36),
+                               "token_type": "bearer", "scope": "gist,repo"}))),
+    ("oauth-response-google", "tmp/google.json",
+     lambda: _text(json.dumps({"access_token": "ya29." + _rand(120, ALNUM + "_-"),
+                               "refresh_token": "1//0" + _rand(96, ALNUM + "_-")}))),
     ("sfdx-project-config", ".sfdx/sfdx-config.json",
      lambda: b'{"defaultusername": "ci@acme.com"}'),
     ("sf-config", ".sf/config.json", lambda: b'{"target-org": "ci@acme.com"}'),

@@ -63,6 +63,7 @@ _ACCESS = re.compile(rb"(00D(?<![A-Za-z0-9]00D)[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})
                      rb"([A-Za-z0-9._]{80,})")
 _JSON_VALUE = re.compile(rb"\"(accessToken|refreshToken|sfdxAuthUrl|access_token|refresh_token)"
                          rb"\"\s*:\s*\"([^\"\\\s]{1,2048})\"")
+_SF_REFRESH = b"5Aep"  # how Salesforce refresh tokens begin
 _SECRET = re.compile(rb"(?i)(?:consumer|client)[_-]?secret"
                      rb"[A-Za-z0-9_]*[\"']?[ \t]*(?::|=|[ \t])[ \t]*[\"']?([A-Za-z0-9._~+/-]+)")
 _KEY_JSON = re.compile(rb"\"service\"\s*:\s*\"sfdx\"")
@@ -147,11 +148,16 @@ def _dump_hits(data: bytes) -> Iterator[tuple[Hit, int, int]]:
             material = url.group(3) if url is not None else value
         elif key.startswith("access"):
             token = _ACCESS.fullmatch(value)
-            real = (_access_token(token.group(1), token.group(2)) if token is not None
-                    else random_token(value.decode("ascii", "replace"), 40))
+            if token is not None:
+                real = _access_token(token.group(1), token.group(2))
+            else:  # the CLI's camelCase key may hold a JWT-based token (API 68.0 and later);
+                # a snake_case OAuth response of another provider (GitHub, Google) is not ours
+                real = key == "accessToken" and random_token(value.decode("ascii", "replace"), 40)
             material = value
-        else:
-            real, material = _refresh_token(value), value
+        else:  # refresh tokens: in a snake_case OAuth response only Salesforce's 5Aep... form
+            real = (key == "refreshToken" or value.startswith(_SF_REFRESH)) \
+                and _refresh_token(value)
+            material = value
         if real:
             yield (Hit("sf-org-display-dump", m.start(), None, fingerprint(material),
                        f"JSON {key}"), m.start(), m.end())
