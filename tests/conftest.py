@@ -61,16 +61,19 @@ class CliResult:
 
 
 def run_cli(args: list[str], input: str | None = None,
-            env: Mapping[str, str | None] | None = None) -> CliResult:
-    """Run `scaffold ARGS` in-process through cli.main, so exit codes are the real mapping.
+            env: Mapping[str, str | None] | None = None, *, fast: bool = False) -> CliResult:
+    """Run `scaffold ARGS` in-process through cli.main (or, with `fast`, through the console
+    entry point entry.main and its Typer-free paths), so exit codes are the real mapping.
 
     stdin is the given `input` (not a TTY), as with typer's CliRunner.
     """
+    from generator import entry
+
     runner = CliRunner()
     env = {"NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
     with runner.isolation(input=input, env=env) as (out, err, _):
         try:
-            code = main(list(args))
+            code = (entry.main if fast else main)(list(args))
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         finally:

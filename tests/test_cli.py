@@ -642,19 +642,9 @@ def test_plan_overwrite_reads_the_recorded_blob_ids(tmp_path):
 
 
 def _run_entry(args, input=None):
-    from typer.testing import CliRunner
+    from tests.conftest import run_cli
 
-    from generator import entry
-    from tests.conftest import CliResult
-
-    with CliRunner().isolation(input=input, env={"NO_COLOR": "1", "COLUMNS": "200"}) as (
-            out, err, _):
-        try:
-            code = entry.main(list(args))
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
+    return run_cli(args, input, fast=True)
 
 
 def test_the_fast_parser_knows_exactly_the_new_commands_options():

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import typer.main
-from typer.testing import CliRunner
 
 from generator import entry
 from generator.cli import app
@@ -18,14 +17,7 @@ from tests.conftest import CliResult, make_tree, run_cli
 
 
 def _run_entry(args: list[str]) -> CliResult:
-    runner = CliRunner()
-    with runner.isolation(env={"NO_COLOR": "1", "COLUMNS": "200"}) as (out, err, _):
-        try:
-            code = entry.main(list(args))
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
+    return run_cli(args, fast=True)
 
 
 def test_the_fast_parser_knows_exactly_the_lint_commands_options():
