@@ -12,7 +12,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -176,21 +176,17 @@ def write_tree(target: Path, files: Mapping[str, bytes], *, force: bool = False)
     overwrite = check_target(target, force=force)
     if overwrite:
         _check_blocked(target, files)
-    resolved = target.resolve()
-    staging = _stage(resolved.parent, resolved.name)
-    try:
-        root = staging / "project"
-        _write_staged(root, files)
-        if not overwrite:
-            if target.exists():
-                target.rmdir()
-            root.rename(target)
-            return
-        _move_into(target, root, files, previously_generated(target) - set(files))
-    except OSError as exc:
-        raise TargetError(f"{target}: cannot write the project ({exc})") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        stale = previously_generated(target) - set(files)
+        _via_staging(target, files, "write",
+                     lambda root: _move_into(target, root, files, stale))
+        return
+
+    def place(root: Path) -> None:
+        if target.exists():
+            target.rmdir()
+        root.rename(target)
+
+    _via_staging(target, files, "write", place)
 
 
 def replace_files(target: Path, files: Mapping[str, bytes], delete: Iterable[str] = ()) -> None:
@@ -200,13 +196,20 @@ def replace_files(target: Path, files: Mapping[str, bytes], delete: Iterable[str
     if not files and not delete:
         return
     _check_blocked(target, files)
+    _via_staging(target, files, "update", lambda root: _move_into(target, root, files, delete))
+
+
+def _via_staging(target: Path, files: Mapping[str, bytes], what: str,
+                 place: Callable[[Path], None]) -> None:
+    """Write `files` into a staging directory beside `target`, then `place` them from there;
+    the staging directory is removed whatever happens, and an OSError names the target."""
     resolved = target.resolve()
     staging = _stage(resolved.parent, resolved.name)
     try:
         root = staging / "project"
         _write_staged(root, files)
-        _move_into(target, root, files, delete)
+        place(root)
     except OSError as exc:
-        raise TargetError(f"{target}: cannot update the project ({exc})") from None
+        raise TargetError(f"{target}: cannot {what} the project ({exc})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
