@@ -52,7 +52,7 @@ def test_exit_0_when_clean(cli, in_dir):
                        "certs/server.crt": keygen.certificate_pem()})
     result = cli(["lint"])
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert "No private key material found" in result.stdout
+    assert "No private key or credential found" in result.stdout
 
 
 def test_exit_1_on_a_key_with_path_rule_type_and_fingerprint(cli, in_dir):

@@ -100,7 +100,7 @@ def test_matches_golden_file(fmt, monkeypatch):
 
 def test_clean_result_reports_clean():
     clean = LintResult((), (), 3, 300, rules=RULE_TABLE)
-    assert "No private key material found" in _render("text", clean)
+    assert "No private key or credential found" in _render("text", clean)
     (line,) = _render("github", clean).splitlines()
     assert line.startswith("::notice title=scaffold lint::No private key or credential found: "
                            "3 files scanned")

@@ -26,7 +26,7 @@ def test_plain_clean_report_is_byte_for_byte_what_rich_prints(monkeypatch, files
     styled = io.StringIO()
     text.write(result, styled)
     assert plain.getvalue() == styled.getvalue()
-    assert plain.getvalue().startswith("No private key material found: ")
+    assert plain.getvalue().startswith("No private key or credential found: ")
 
 
 @pytest.mark.parametrize(("env", "tty", "styled"), [

@@ -72,7 +72,7 @@ def _styled(stream: TextIO) -> bool:
 def clean_line(result: LintResult) -> str:
     scanned = (f"{_plural(result.files_scanned, 'file')} "
                f"({_size(result.bytes_scanned)}) scanned")
-    return f"No private key material found: {scanned}, {len(result.suppressed)} suppressed"
+    return f"No private key or credential found: {scanned}, {len(result.suppressed)} suppressed"
 
 
 def write(result: LintResult, stream: TextIO) -> None:
@@ -111,5 +111,5 @@ def write(result: LintResult, stream: TextIO) -> None:
             f"{_plural(counts[Severity.WARNING], 'warning')}) in {_plural(files, 'file')}; "
             f"{scanned}, {len(result.suppressed)} suppressed")
     else:
-        console.print(f"[bold green]No private key material found[/]: {scanned}, "
+        console.print(f"[bold green]No private key or credential found[/]: {scanned}, "
                       f"{len(result.suppressed)} suppressed")
