@@ -28,13 +28,12 @@ def run(paths: list[Path], *, staged: bool = False, history: bool = False,
         since: str | None = None, fmt: str = "text", config: Path | None = None,
         jobs: int = 0) -> int:
     """Scan, write the report to stdout and notes to stderr; return the exit code
-    (0 clean, 1 findings, 2 some input unreadable or unchecked)."""
+    (0 clean, 1 findings, 2 some input unreadable or unchecked). `fmt` is a REPORTERS key:
+    both command lines (cli, entry) check it before calling."""
     from generator.lint.engine import Options, scan
     from generator.lint.project import find_root
     from generator.lint.report import REPORTERS
 
-    if fmt not in REPORTERS:
-        raise LintUsageError(f"--format {fmt!r}: choose one of {', '.join(REPORTERS)}")
     cwd = Path.cwd()
     chosen = history_selection(paths, history, staged, since)
     if jobs < 0:
