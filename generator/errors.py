@@ -42,6 +42,11 @@ class LintUsageError(ScaffoldError):
     """A lint path or option cannot be used (missing path, bad config, not a git repository)."""
 
 
+class ScanIncomplete(ScaffoldError):
+    """A lint process ended without handing back its share of the files (killed, out of
+    memory): nothing can be said about those files, so the run fails closed with exit 2."""
+
+
 class EndOfInput(ScaffoldError):
     """Input ended at a prompt (stdin closed or Ctrl-D): a user error, not an interrupt."""
 

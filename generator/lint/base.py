@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -24,14 +25,38 @@ class FileContext:
         return self.location.display
 
 
+@dataclass(frozen=True, slots=True)
+class Wants:
+    """Where a detector's `wants` can say yes: a declared superset that the engine tests in a
+    few C-level operations per file, so the usual file calls no `wants` at all. `wants` may be
+    narrower, never wider (tests/lint/conftest.py checks every call in the suite).
+
+    `head` is a byte regex that must match at offset 0; `nul_within` a NUL byte among the first
+    that many bytes; `suffixes` endings of the lower-cased file name; `in_path` substrings of
+    "/" + the lower-cased path. A detector without WANTS may want any blob."""
+
+    head: bytes = b""
+    nul_within: int = 0
+    suffixes: tuple[str, ...] = ()
+    in_path: tuple[str, ...] = ()
+
+    def covers(self, path: str, name: str, data: bytes) -> bool:
+        """The declaration holds for this blob (the reference the gate's quick test follows)."""
+        lower = "/" + path.lower()
+        return (bool(self.head) and re.match(self.head, data) is not None) or (
+            data.find(b"\0", 0, self.nul_within) >= 0) or name.lower().endswith(
+            self.suffixes) or any(s in lower for s in self.in_path)
+
+
 class Detector(Protocol):
     """Pluggable detection. `scan` should not raise on arbitrary bytes (the property tests call
     it unguarded); if it does, the engine's one guarded call site (blob.Scanner.hits) reports a
     `detector-error` finding and the run exits 2. It never keeps key bytes in what it returns.
 
     The engine calls `scan` only when one of TRIGGERS (byte regexes, each starting with a
-    literal byte; see prefilter.py) matches the blob, or when `wants` says so. `scan` applies
-    the same test itself, so calling it on any bytes stays correct.
+    literal byte; see prefilter.py) matches the blob, or when `wants` says so; WANTS declares
+    where `wants` can say so. `scan` applies the same test itself, so calling it on any bytes
+    stays correct.
     """
 
     @property
@@ -39,6 +64,9 @@ class Detector(Protocol):
 
     @property
     def TRIGGERS(self) -> tuple[bytes, ...]: ...  # noqa: N802 - module constant in the protocol
+
+    @property
+    def WANTS(self) -> Wants: ...  # noqa: N802 - module constant in the protocol
 
     def wants(self, ctx: FileContext, data: bytes) -> bool: ...
 

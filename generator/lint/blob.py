@@ -99,6 +99,13 @@ class Scanner:
         return Finding(rule.id, where, line, text, key_type, fp, detail, rule.severity,
                        in_package)
 
+    def quiet(self, path: str, name: str, data: bytes) -> bool:
+        """True when `blob` is sure to find nothing here: the prefilter selects no detector and
+        the bytes are no archive. A few C-level tests; no context is built."""
+        if archive.maybe_archive(data) and archive.is_archive(data):
+            return False
+        return self.registry.gate.quiet(path, name, data)
+
     def hits(self, ctx: FileContext, data: bytes) -> tuple[list[Hit], list[Finding]]:
         """THE guarded call site: hits of the detectors the prefilter selects (most blobs
         select none), and a detector-error finding for each detector that raised."""

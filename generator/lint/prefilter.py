@@ -9,7 +9,10 @@ of everything checks a character set at every byte (~0.1 GB/s). A `memchr` (`byt
 the anchor runs first and starts the regex there, so an absent anchor costs almost nothing.
 
 A detector without TRIGGERS (e.g. a test double) always runs; `wants(ctx, data)` adds cheap
-checks that no pattern expresses (content magic, UTF-16, a path rule).
+checks that no pattern expresses (content magic, UTF-16, a path rule), and its WANTS declares
+where those can say yes. `Gate.quiet` tests every declaration at once in a few C-level
+operations, then the triggers: the usual file is done without building a context or calling
+any `wants`; a blob it does not call quiet goes through `select` as before.
 
 A large scan calls `Gate.use_native()` first: where Hyperscan (`hyperscan` on PyPI) is
 installed, every trigger is then compiled into one database and a blob takes ONE pass (several
@@ -26,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from generator.lint import native
-from generator.lint.base import Detector, FileContext
+from generator.lint.base import Detector, FileContext, Wants
 
 _SPECIAL = frozenset(rb"\.^$*+?{}[]()|")
 
@@ -49,12 +52,33 @@ def anchor_of(pattern: bytes) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
+class _Quick:
+    """Every detector's WANTS, merged: one head regex, one NUL window, one suffix tuple and one
+    path regex."""
+
+    head: re.Pattern[bytes] | None
+    nul_within: int
+    suffixes: tuple[str, ...]
+    in_path: re.Pattern[str] | None
+
+
+def merge_wants(declared: Sequence[Wants]) -> _Quick:
+    heads = [w.head for w in declared if w.head]
+    paths = sorted({p for w in declared for p in w.in_path})
+    return _Quick(re.compile(b"|".join(b"(?:" + h + b")" for h in heads)) if heads else None,
+                  max((w.nul_within for w in declared), default=0),
+                  tuple(sorted({s for w in declared for s in w.suffixes})),
+                  re.compile("|".join(map(re.escape, paths))) if paths else None)
+
+
+@dataclass(frozen=True, slots=True)
 class Gate:
     """The compiled triggers of one detector tuple."""
 
     detectors: tuple[Detector, ...]
     groups: tuple[_Group, ...]
     always: frozenset[int]  # detectors without TRIGGERS
+    quick: _Quick | None  # None when a detector declares no WANTS (it may want anything)
     _native: list[native.Matcher | None] = field(default_factory=list, compare=False,
                                                    repr=False)  # [] until use_native
 
@@ -91,6 +115,20 @@ class Gate:
                         break
         return out
 
+    def quiet(self, path: str, name: str, data: bytes) -> bool:
+        """True when `select` is sure to choose no detector for this blob: no declared WANTS
+        holds and no trigger occurs. (Hot: once per file, before any context is built.)"""
+        q = self.quick
+        if q is None or self.always:
+            return False
+        if (q.head is not None and q.head.match(data) is not None) or data.find(
+                b"\0", 0, q.nul_within) >= 0 or name.lower().endswith(q.suffixes) or (
+                q.in_path is not None and q.in_path.search("/" + path.lower()) is not None):
+            return False
+        if self._native and self._native[0] is not None:
+            return not self._native[0].fired(data, self.always)
+        return not self.fired_re(data)
+
     def select(self, ctx: FileContext, data: bytes) -> list[Detector]:
         """The detectors worth running on `data`, in registry order."""
         fired = self.fired(data)
@@ -117,7 +155,9 @@ def build(detectors: Sequence[Detector]) -> Gate:
         regex = re.compile(re.escape(anchor) + common + b"(?:" + body + b")")
         groups.append(_Group(anchor, regex, (0, *(i for _, i in rests)),
                              frozenset(i for _, i in rests)))
-    return Gate(tuple(detectors), tuple(groups), frozenset(always))
+    declared: list[Wants | None] = [getattr(d, "WANTS", None) for d in detectors]
+    quick = None if None in declared else merge_wants([w for w in declared if w is not None])
+    return Gate(tuple(detectors), tuple(groups), frozenset(always), quick)
 
 
 def _common_literal(rests: Sequence[bytes]) -> bytes:

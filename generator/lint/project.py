@@ -282,6 +282,11 @@ class ProjectIndex:
             verdict = self._dir_verdict[directory] = project.dir_ships(rel_dir)
         return verdict and not project.forceignore.ignores_file(rel)
 
+    def visit(self, directory: str) -> None:
+        """A walk lists `directory`: find its project now (see `problems`)."""
+        if directory not in self._at:
+            self._locate(directory)
+
     def listed(self, directory: str, names: Iterable[str]) -> None:
         """A walk's listing of `directory`: without a PROJECT_FILE entry, no stat is needed to
         know it is no project root."""

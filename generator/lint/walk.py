@@ -1,26 +1,29 @@
 """Sources of blobs on disk: a directory walk (skipping VCS metadata, dependency folders and
-caches) or explicit files (scanned even where a walk would skip them), and the process pool
-that scans them.
+caches) or explicit files (scanned even where a walk would skip them), each file scanned as
+the walk finds it.
 
-Large walks are scanned by a fork-based process pool that starts while the walk is running; a
-worker inherits the parent's Scanner (and so its registry) through the fork, never by pickling.
+A large walk splits into one process per core once it has found enough files: each process
+walks on from the same point and reads its share of the files (`share`, by name), so walking
+and reading both run in parallel and nothing but one result per process crosses a pipe.
 """
 
 from __future__ import annotations
 
 import gc
+import math
 import operator
 import os
+import pickle
+import signal
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, NoReturn
 
-if TYPE_CHECKING:  # imported when a pool starts: a pre-commit run never pays for it
-    from concurrent.futures import Future, ProcessPoolExecutor
-
-from generator.errors import LintUsageError
+from generator.errors import LintUsageError, ScanIncomplete
+from generator.lint import archive
 from generator.lint.base import FileContext
 from generator.lint.blob import NATIVE_MIN_BLOBS, Scanner, Tally, os_reason, read_all
 from generator.lint.finding import Location
@@ -28,9 +31,8 @@ from generator.lint.project import ProjectIndex, disk_index
 from generator.lint.result import SYMLINK_OUTSIDE_ROOT, UNREADABLE_FILE
 
 FIRST_READ = 64 * 1024  # a walked file's first read(2); most source files fit
-PARALLEL_MIN_FILES = 200  # below this a process pool costs more than it saves
-PARALLEL_MIN_BYTES = 16 * 1024 * 1024
-TASK_FILES = 256  # files per pool task
+LARGE_WALK = 200  # entries listed (or files named) from which a walk is large: it switches
+# the prefilter to its native pass and splits into one process per core
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", ".sfdx-cache", ".localdevserver",
@@ -38,15 +40,21 @@ SKIP_DIRS = frozenset({
     ".venv",
 })
 
+VENV_MARKER = "pyvenv.cfg"  # a directory holding it is skipped (found in its own listing)
 CLI_STATE_DIRS = frozenset({".sf", ".sfdx"})  # skipped, except what git tracks or has staged
 
 
 def git_tracked(directory: str) -> list[str]:
     """Regular files under `directory` that git tracks or has staged (absolute paths); none
     outside a git work tree. The Salesforce CLI's state directories are caches, except when
-    someone commits its login store: that must be scanned."""
+    someone commits its login store: that must be scanned. Outside a work tree (no `.git`
+    here or above, no GIT_DIR) git is not asked: a tree of copied projects spawns no process."""
     import subprocess
 
+    if "GIT_DIR" not in os.environ and not any(
+            os.path.lexists(os.path.join(d, ".git"))  # noqa: PTH110,PTH118
+            for d in (directory, *map(os.fspath, Path(directory).parents))):
+        return []
     try:
         proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--", "."], cwd=directory,
                               capture_output=True, check=False)
@@ -63,80 +71,103 @@ def git_tracked(directory: str) -> list[str]:
 
 
 class _Job(NamedTuple):
-    """One file to scan. A NamedTuple, not a frozen dataclass: one is made per file on the
-    walk's serial path and pickled to a worker, and a tuple is several times cheaper at both."""
+    """One file to scan: built only for the files this process reads, never pickled."""
 
     path: str  # absolute path to open
     display: str
-    in_package: bool
+    ships: Callable[[str], bool]  # the package verdict of a name in its directory (lazy)
     size: int  # from the walk's stat, or -1: not known yet
+
+    @property
+    def name(self) -> str:
+        return self.display.rpartition("/")[2]
+
+    @property
+    def in_package(self) -> bool:
+        return self.ships(self.name)
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_open = os.open  # the one place a walked file is opened (tests deny it to fake EACCES)
 
 
 def scan_file(scanner: Scanner, job: _Job, out: Tally) -> None:
+    """Read one file and scan it. The usual file takes open(2), one read(2) and close(2) and
+    is found quiet (`Scanner.quiet`) before any context is built."""
     opts = scanner.opts
-    ctx = FileContext(Location(job.display), job.display.rpartition("/")[2], job.in_package)
     try:
-        fh: IO[bytes]
-        with open(job.path, "rb", buffering=0) as fh:  # noqa: PTH123 - hot path
-            if job.size <= opts.stream_threshold:
-                # Most files take one read(2) and no fstat: a regular file's short read is
-                # its end. The size from the walk (or a guess) decides how much to ask for.
-                guess = min(job.size if job.size >= 0 else FIRST_READ, opts.stream_threshold)
-                data = fh.read(guess + 1)
-                if len(data) > guess:  # larger than guessed, or grown since the walk
-                    size = os.fstat(fh.fileno()).st_size
-                    if size > opts.stream_threshold:
-                        del data
-                        fh.seek(0)
-                        scanner.stream(ctx, fh.read, size, out)
-                        return
-                    data += read_all(fh.read, size - len(data))
-                out.files += 1
-                out.nbytes += len(data)
-                scanner.blob(ctx, data, out)
-                return
-            scanner.stream(ctx, fh.read, os.fstat(fh.fileno()).st_size, out)
+        fd = _open(job.path, _OPEN_FLAGS)
     except OSError as exc:
-        out.files += 1
-        out.findings.append(scanner.finding(
-            UNREADABLE_FILE, Location(job.display), 0, job.in_package,
-            message=f"could not read file ({os_reason(exc)})"))
+        _unreadable(scanner, job, out, exc)
+        return
+    try:
+        if job.size <= opts.stream_threshold:
+            # Most files take one read(2) and no fstat: a regular file's short read is its
+            # end. The size from the walk (or a guess) decides how much to ask for.
+            guess = min(job.size if job.size >= 0 else FIRST_READ, opts.stream_threshold)
+            data = os.read(fd, guess + 1)
+            if len(data) > guess:  # larger than guessed, or grown since the walk
+                read = partial(os.read, fd)
+                size = os.fstat(fd).st_size
+                if size > opts.stream_threshold:
+                    del data
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    scanner.stream(_context(job), read, size, out)
+                    return
+                data += read_all(read, size - len(data))
+            out.files += 1
+            out.nbytes += len(data)
+            if not scanner.quiet(job.display, job.name, data):
+                scanner.blob(_context(job), data, out)
+            return
+        scanner.stream(_context(job), partial(os.read, fd), os.fstat(fd).st_size, out)
+    except OSError as exc:
+        _unreadable(scanner, job, out, exc)
+    finally:
+        os.close(fd)
 
 
-def scan_jobs(scanner: Scanner, jobs: Sequence[_Job]) -> Tally:
-    """A serial run: files named by path."""
-    out = Tally()
-    for job in jobs:
-        scan_file(scanner, job, out)
-    return out
+def _context(job: _Job) -> FileContext:
+    return FileContext(Location(job.display), job.name, job.in_package)
 
 
-_WORKER: Scanner | None = None  # set once in each pool worker by _start_worker, never reset
+def _unreadable(scanner: Scanner, job: _Job, out: Tally, exc: OSError) -> None:
+    out.files += 1
+    out.findings.append(scanner.finding(
+        UNREADABLE_FILE, Location(job.display), 0, job.in_package,
+        message=f"could not read file ({os_reason(exc)})"))
 
 
-def _start_worker(scanner: Scanner) -> None:
-    global _WORKER
-    _WORKER = scanner
-
-
-def _worker_task(jobs: Sequence[_Job]) -> Tally:
-    """A pool worker's task: files named by path (never their contents) go in, findings out."""
-    assert _WORKER is not None  # noqa: S101 - set by the pool initializer
-    return scan_jobs(_WORKER, jobs)
+def share(name: str, parts: int) -> int:
+    """Which of `parts` processes reads the file `name` once a walk has split: a function of
+    the name alone (not of the walk order), so a file that appears or vanishes during the
+    scan cannot shift any other file to a process that has passed it. `hash` is the same in
+    every process of one run (children are forked); which process reads a file changes
+    nothing in the result, whose findings and notes are sorted."""
+    return hash(name) % parts
 
 
 class Walker:
-    """Expands directories into jobs. Paths are plain strings here: pathlib costs more than
-    the scan of a typical file."""
+    """Walks directories and scans every regular file as the walk finds it. Paths are plain
+    strings here: pathlib costs more than the scan of a typical file.
+
+    With `split` set, a walk forks once it has found LARGE_WALK entries (see
+    `Split`): from then on each process walks the same remaining tree and reads only its
+    `share` of the files; walk-level findings (links, unlistable directories) are recorded by
+    the parent alone."""
 
     def __init__(self, scanner: Scanner, base: Path, projects: ProjectIndex,
-                 poll: Callable[[list[_Job]], None] | None = None) -> None:
+                 split: Split | None = None) -> None:
         self.scanner = scanner
         self.base = base
         self.projects = projects
-        self.poll = poll  # told after each directory, so scanning can start during the walk
-        self.jobs: list[_Job] = []
+        self.split = split
         self.out = Tally()
+        self.found = 0  # directory entries listed and files named so far
+        self.part, self.parts = 0, 1  # this process's share once split
+        self._large_at: float = LARGE_WALK
+        if split is not None and split.jobs > 1:
+            self._large_at = 1  # an explicit --jobs: split at the first listing
         self._seen_dirs: set[tuple[int, int]] = set()
         self._base = os.fspath(base)
         self._prefix = self._base.rstrip("/") + "/"
@@ -162,16 +193,24 @@ class Walker:
         # the link is); walked directories are already resolved
         text = os.fspath(path)
         directory, _, name = text.rpartition("/")
-        self.jobs.append(_Job(text, self.display(text),
-                              self.projects.in_package_at(directory or "/", name), size))
+        self.found += 1
+        if self.found >= self._large_at:
+            self._large()
+        if self.parts == 1 or share(name, self.parts) == self.part:
+            ships = partial(self.projects.in_package_at, directory or "/")
+            scan_file(self.scanner, _Job(text, self.display(text), ships, size), self.out)
 
     def link_outside(self, path: Path, target: str) -> None:
+        if self.part:
+            return  # recorded by the parent
         display = self.display(path)
         self.out.findings.append(self.scanner.finding(
             SYMLINK_OUTSIDE_ROOT, Location(display), 0, self.projects.in_package(path),
             message=f"symbolic link to {target} (outside the scanned directory); not followed"))
 
     def unreadable(self, path: str, message: str) -> None:
+        if self.part:
+            return  # recorded by the parent
         self.out.findings.append(self.scanner.finding(
             UNREADABLE_FILE, Location(self.display(path)), 0, False, message=message))
 
@@ -179,7 +218,9 @@ class Walker:
         contain = os.path.realpath(top)
         st = top.stat()
         self._seen_dirs.add((st.st_dev, st.st_ino))
-        stack = [os.fspath(top)]
+        top_path = os.fspath(top)
+        stack = [top_path]
+        scanner, out = self.scanner, self.out
         while stack:
             current = stack.pop()
             try:
@@ -189,19 +230,38 @@ class Walker:
                 self.unreadable(current, f"could not list directory ({os_reason(exc)})")
                 continue
             names = [e.name for e in entries]
-            self.projects.listed(current, names)
+            if VENV_MARKER in names and current != top_path:
+                continue  # a Python virtual environment: installed packages, not yours
+            if not self.part:  # the parent finds every project (and so every broken one)
+                self.projects.listed(current, names)
+                self.projects.visit(current)
             # the hot loop, once per file: the file type comes with the listing, the size is
-            # taken when the file is read, and the package verdict is cached per directory
+            # taken when the file is read, the package verdict only for a file with a finding
+            # (in_package_at decides what depends on the directory once)
             rel = self._dir_display(current)
             display = "" if rel == "." else rel.rstrip("/") + "/"
-            in_package, job, jobs = self.projects.in_package_at, _Job, self.jobs
+            self.found += len(entries)
+            if self.found >= self._large_at:  # before the first file of this listing is read
+                self._large()
+                out = self.out
+            ships = partial(self.projects.in_package_at, current)  # asked for findings only
+            parts, part = self.parts, self.part
             for entry, name in zip(entries, names, strict=True):
                 if entry.is_file(follow_symlinks=False):
-                    jobs.append(job(entry.path, display + name, in_package(current, name), -1))
+                    if parts == 1 or share(name, parts) == part:
+                        scan_file(scanner, _Job(entry.path, display + name, ships, -1), out)
                 else:
                     self._entry(entry, contain, stack)
-            if self.poll is not None:
-                self.poll(self.jobs)
+
+    def _large(self) -> None:
+        """The walk has found LARGE_WALK entries: switch the prefilter to its native pass
+        and, with a split, fork (the children inherit the compiled matcher)."""
+        self._large_at = math.inf
+        self.scanner.expect(NATIVE_MIN_BLOBS)
+        if self.split is not None and self.split.workers > 1:
+            self.part, self.parts = self.split.fork()
+            if self.part:
+                self.out = Tally()  # what was scanned before the fork is the parent's
 
     def _entry(self, entry: os.DirEntry[str], contain: str, stack: list[str]) -> None:
         """A directory, a link or a special file (regular files never get here)."""
@@ -226,7 +286,7 @@ class Walker:
                 for tracked in git_tracked(path):
                     self.add_file(tracked, -1)
                 return
-            if entry.name in SKIP_DIRS or os.path.exists(path + "/pyvenv.cfg"):  # noqa: PTH110
+            if entry.name in SKIP_DIRS:
                 return
             key = (st.st_dev, st.st_ino)
             if key not in self._seen_dirs:  # a link loop or a second link to one dir
@@ -235,6 +295,20 @@ class Walker:
         elif stat.S_ISREG(st.st_mode):
             self.add_file(path, st.st_size)
         # fifos, sockets, devices: never opened (reading a fifo would hang)
+
+    def collect(self, paths: Sequence[Path]) -> None:
+        """Walk or scan every argument (directories, files)."""
+        for raw in paths:
+            path = absolute(raw)
+            if not path.exists():
+                if path.is_symlink():
+                    continue  # dangling link passed explicitly: nothing to read
+                raise LintUsageError(f"{raw}: no such file or directory")
+            if path.is_dir():
+                self.walk(Path(os.path.realpath(path)))
+            elif path.is_file():
+                self.add_file(path, path.stat().st_size)
+            # an explicit fifo/socket/device is ignored like in a walk
 
 
 _NAME = operator.attrgetter("name")
@@ -247,99 +321,119 @@ def absolute(p: Path) -> Path:
     return Path(os.path.realpath(p.parent)) / p.name
 
 
-def collect(scanner: Scanner, paths: Sequence[Path], base: Path,
-            projects: ProjectIndex | None = None,
-            poll: Callable[[list[_Job]], None] | None = None) -> Walker:
-    """Expand the arguments into file jobs (plus findings for links and unlistable dirs)."""
-    walker = Walker(scanner, base, projects or disk_index(), poll)
-    for raw in paths:
-        path = absolute(raw)
-        if not path.exists():
-            if path.is_symlink():
-                continue  # dangling link passed explicitly: nothing to read
-            raise LintUsageError(f"{raw}: no such file or directory")
-        if path.is_dir():
-            walker.walk(Path(os.path.realpath(path)))
-        elif path.is_file():
-            walker.add_file(path, path.stat().st_size)
-        # an explicit fifo/socket/device is ignored like in a walk
-    return walker
-
-
-class Runner:
-    """Scans jobs while the walk is still finding them. A small run is scanned serially at the
-    end; a large one starts a fork-based process pool as soon as the walk has found enough
-    files, and feeds it tasks of TASK_FILES files, so walking and scanning overlap and a
-    worker slowed by other load simply takes fewer tasks."""
+class Split:
+    """Forks a walk into `workers` processes once it has found enough files (always, with an
+    explicit --jobs above 1). Every child inherits the walk's state (scanner, the directories
+    still to list) through the fork, walks on exactly like the parent, reads its `share` of
+    the files and sends back one pickled Tally through a pipe; nothing is pickled on the way
+    in. The parent reads its own share meanwhile, then gathers: a child that raised re-raises
+    here, a child that died (a signal, no result) is a ScanIncomplete. Fail closed either way."""
 
     def __init__(self, scanner: Scanner) -> None:
         self.scanner = scanner
-        self.opts = scanner.opts
-        self.workers = self.opts.jobs or (os.cpu_count() or 1)
-        self.sent = 0  # jobs handed to the pool so far
-        self.pool: ProcessPoolExecutor | None = None
-        self.futures: list[Future[Tally]] = []
+        self.jobs = scanner.opts.jobs
+        self.workers = self.jobs or (os.cpu_count() or 1)
+        self.children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
+        self.pipe = -1  # in a child: the write end
 
-    def poll(self, jobs: list[_Job]) -> None:
-        """Called by the walk after each directory."""
-        if self.pool is None and self.workers > 1 and (
-                self.opts.jobs > 1 or len(jobs) >= PARALLEL_MIN_FILES):
-            self._start()
-        if self.pool is not None:
-            while len(jobs) - self.sent >= TASK_FILES:
-                self._submit(jobs[self.sent:self.sent + TASK_FILES])
+    def fork(self) -> tuple[int, int]:
+        """(this process's part, parts). The parent is part 0; it returns once per child."""
+        archive.prepare()
+        for part in range(1, self.workers):
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(read_end)
+                for _, other in self.children:
+                    os.close(other)
+                self.children = []
+                self.pipe = write_end
+                return part, self.workers
+            os.close(write_end)
+            self.children.append((pid, read_end))
+        return 0, self.workers
 
-    def finish(self, jobs: list[_Job]) -> Tally:
-        if self.pool is None:
-            known = sum(j.size for j in jobs if j.size > 0)
-            small = len(jobs) < PARALLEL_MIN_FILES or (
-                known < PARALLEL_MIN_BYTES and all(j.size >= 0 for j in jobs))
-            if self.workers <= 1 or (self.opts.jobs == 0 and small):
-                self.scanner.expect(len(jobs))
-                return scan_jobs(self.scanner, jobs)
-            self._start()
-        assert self.pool is not None  # noqa: S101 - for mypy
-        # the rest in small tasks, big known files first so they do not finish last
-        rest = sorted(jobs[self.sent:], key=lambda j: -j.size)
-        for i in range(0, len(rest), TASK_FILES // 4 or 1):
-            self._submit(rest[i:i + TASK_FILES // 4 or 1])
+    @property
+    def child(self) -> bool:
+        return self.pipe >= 0
+
+    def hand_back(self, out: Tally | None, error: BaseException | None = None) -> NoReturn:
+        """In a child: send the share's Tally (or the error) to the parent and exit."""
+        code = 0
+        try:
+            try:
+                payload = pickle.dumps((out, error))
+            except Exception as exc:  # noqa: BLE001 - an unpicklable error: send its type
+                payload = pickle.dumps((None, ScanIncomplete(
+                    f"scan process raised {type(error or exc).__name__}")))
+            with os.fdopen(self.pipe, "wb") as pipe:
+                pipe.write(payload)
+        except BaseException:  # noqa: BLE001 - nothing may run the parent's code in a child
+            code = 1
+        finally:
+            os._exit(code)
+
+    def gather(self) -> Tally:
+        """In the parent: every child's Tally, in part order."""
         out = Tally()
-        for future in self.futures:  # submission order: deterministic notes
-            out.merge(future.result())
+        try:
+            while self.children:
+                pid, read_end = self.children[0]
+                with os.fdopen(read_end, "rb") as pipe:
+                    payload = pipe.read()  # to its end: the child has exited or is exiting
+                self.children.pop(0)
+                _, status = os.waitpid(pid, 0)
+                try:
+                    tally, error = pickle.loads(payload)  # noqa: S301 - our own child's pipe
+                except Exception:  # noqa: BLE001 - nothing, or cut short: the child died
+                    raise ScanIncomplete(
+                        f"a lint process ended without handing back its files "
+                        f"({_status(status)}); the scan is incomplete") from None
+                if error is not None:
+                    raise error
+                out.merge(tally)
+        finally:
+            self.abandon()
         return out
 
-    def close(self) -> None:
-        """Stop the workers (also when the walk or a worker failed)."""
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
+    def abandon(self) -> None:
+        """Stop and reap children not gathered (the walk or a child failed)."""
+        for pid, read_end in self.children:
+            with suppress(OSError):
+                os.close(read_end)
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.children = []
 
-    def _start(self) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
-        self.scanner.expect(NATIVE_MIN_BLOBS)  # a pool means many files
-        # fork: each worker inherits the scanner (detectors, registry) without pickling it
-        self.pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"),
-                                        initializer=_start_worker, initargs=(self.scanner,))
-
-    def _submit(self, jobs: Sequence[_Job]) -> None:
-        assert self.pool is not None  # noqa: S101 - for mypy
-        self.futures.append(self.pool.submit(_worker_task, jobs))
-        self.sent += len(jobs)
+def _status(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
 def scan_tree(scanner: Scanner, paths: Sequence[Path], base: Path) -> Tally:
-    """Walk `paths` and scan every file found, overlapping the walk and the pool."""
+    """Walk `paths` and scan every file found, in several processes for a large tree."""
     projects = disk_index()
-    runner = Runner(scanner)
+    split = Split(scanner) if os.name == "posix" else None  # fork: POSIX only
+    walker = Walker(scanner, base, projects, split)
     try:
         with _no_gc():
-            walker = collect(scanner, paths, base, projects, runner.poll)
-            out = runner.finish(walker.jobs)
-    finally:
-        runner.close()
-    out.merge(walker.out)
+            walker.collect(paths)
+    except BaseException as exc:
+        if split is not None and split.child:
+            split.hand_back(None, exc)
+        if split is not None:
+            split.abandon()
+        raise
+    if split is not None and split.child:
+        split.hand_back(walker.out)
+    out = walker.out
+    if split is not None:
+        out.merge(split.gather())
+    out.notes = sorted(out.notes)  # per-file notes: one order whatever the split
     out.notes += projects.problems()
     return out
 

@@ -16,15 +16,15 @@ FAKE = b"FAKEKEY"  # what the fake detector reports; never real key material
 
 
 def deny_open(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
-    """Make the directory walk's open() fail with EACCES for paths ending in `suffix`."""
-    real_open = open
+    """Make the directory walk's open(2) fail with EACCES for paths ending in `suffix`."""
+    real_open = walk._open
 
-    def deny(path: object, *args: object, **kwargs: object) -> object:
+    def deny(path: str, flags: int) -> int:
         if str(path).endswith(suffix):
             raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+        return real_open(path, flags)
 
-    monkeypatch.setattr(walk, "open", deny, raising=False)
+    monkeypatch.setattr(walk, "_open", deny)
 
 
 def sfdx_project(package_dirs: tuple[str, ...] = ("force-app",), forceignore: str | None = None,
@@ -109,5 +109,17 @@ def prefilter_lets_every_hit_through(monkeypatch: pytest.MonkeyPatch) -> None:
                 assert index in _REAL_GATE.fired(data) or chosen.wants(ctx, data), (
                     f"{chosen.__name__} found {[h.rule_id for h in hits]} "  # type: ignore[attr-defined]
                     "in a blob the shared prefilter would skip")
+                assert not _REAL_GATE.quiet(ctx.path, ctx.name, data), (
+                    f"{chosen.__name__} found {[h.rule_id for h in hits]} "  # type: ignore[attr-defined]
+                    "in a blob the quick test calls quiet")
             return hits
+
+        def declared(ctx: FileContext, data: bytes, wants: object = detector.wants,
+                     detector: object = detector) -> bool:
+            said = bool(wants(ctx, data))  # type: ignore[operator]
+            assert not said or detector.WANTS.covers(ctx.path, ctx.name, data), (  # type: ignore[attr-defined]
+                f"{detector.__name__}.wants said yes where its WANTS does not hold "  # type: ignore[attr-defined]
+                f"({ctx.path!r}, {data[:16]!r})")
+            return said
         monkeypatch.setattr(detector, "scan", checked)
+        monkeypatch.setattr(detector, "wants", declared)

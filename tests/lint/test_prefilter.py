@@ -10,9 +10,12 @@ import types
 
 import keygen as k
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from generator.lint import prefilter, registry
+from generator.lint import archive, prefilter, registry
 from generator.lint.base import FileContext
+from generator.lint.blob import Scanner
 from generator.lint.engine import Options, scan
 from generator.lint.finding import Location
 
@@ -98,3 +101,105 @@ def test_triggers_sharing_an_anchor_share_one_pass():
     anchors = [g.anchor for g in gate.groups]
     assert len(anchors) == len(set(anchors))
     assert len(gate.groups) < sum(len(d.TRIGGERS) for d in registry.DETECTORS)
+
+
+# --- the quick test (`Gate.quiet`, `Scanner.quiet`) that the usual file ends at ---------------
+
+_NAMES = st.sampled_from([
+    "a.cls", "server.key", "x.key.enc", "k.p12", "Cert.crt", "jwt.crt-meta.xml", "id_rsa", ".env",
+    "alice@example.com.json", "key.json", "G.ecaGlblOauth-meta.xml", "README.md", "a.resource"])
+_DIRS = st.sampled_from(["", "force-app/main/default/classes/", ".sfdx/", "x/.sf/", "a/.jwt/",
+                         f"{PKG}/extlClntAppGlobalOauthSets/", f"{PKG}/certs/", "docs/"])
+_HEADS = st.sampled_from([
+    b"", b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"0\x82\x01", b"0\x20", b"\xfe\xed\xfe\xed",
+    b"\xce\xce\xce\xce", b"\xff\xfe", b"\xfe\xff", b"Salted__", b"  \nU2FsdGVkX1", b"U2FsdGVkX1",
+    b"-----BEGIN PRIVATE KEY-----\n", b'{"kty":"RSA","d":"', b"\x00\x00"])
+
+
+def _tar_header(body: bytes) -> bytes:
+    """A 512-byte v7 tar header with a correct checksum (no ustar magic)."""
+    head = bytearray(body[:100].ljust(100, b"\0") + b"0000644\0" * 3 + b"00000000000\0" * 2
+                     + b" " * 8 + b"0")
+    head = head.ljust(512, b"\0")
+    head[148:156] = b"%06o\0 " % sum(head)
+    return bytes(head)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(head=_HEADS, body=st.binary(max_size=600), directory=_DIRS, name=_NAMES,
+       tar=st.sampled_from([None, "v7", "ustar"]))
+def test_a_quiet_blob_selects_no_detector_and_is_no_archive(head, body, directory, name, tar):
+    """quiet is a shortcut, never a different answer: where it says quiet, `select` chooses
+    nothing and the bytes open as no archive."""
+    data = head + body
+    if tar == "v7":
+        data = _tar_header(b"k.pem") + data
+    elif tar == "ustar":
+        data = (data.ljust(512, b"\0")[:257] + b"ustar" + data[262:]).ljust(512, b"\0")
+    path = directory + name
+    scanner = Scanner(registry.DEFAULT, Options())
+    ctx = FileContext(Location(path), name, True)
+    if scanner.quiet(path, name, data):
+        assert registry.DEFAULT.gate.select(ctx, data) == []
+        assert not archive.is_archive(data)
+    if archive.is_archive(data):
+        assert archive.maybe_archive(data)
+
+
+def test_real_archives_are_never_quiet(tmp_path):
+    import io
+    import tarfile
+    import zipfile
+
+    scanner = Scanner(registry.DEFAULT, Options())
+    blobs = []
+    for fmt in (tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=fmt) as tf:
+            info = tarfile.TarInfo("plain.txt")
+            info.size = 5
+            tf.addfile(info, io.BytesIO(b"hello"))
+        blobs.append(buf.getvalue())
+    blobs.append(_tar_header(b"plain.txt") + b"hello".ljust(512, b"\0"))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("plain.txt", "hello")
+    blobs.append(buf.getvalue())
+    broken = bytearray(blobs[0])
+    broken[148:156] = b"notoctal"  # ustar magic alone makes it a tar
+    blobs.append(bytes(broken))
+    for blob in blobs:
+        assert archive.is_archive(blob)
+        assert not scanner.quiet("a.bin", "a.bin", blob)
+
+
+def test_ordinary_files_are_quiet_with_either_pass():
+    gate = prefilter.build(registry.DETECTORS)
+    for path, data in ORDINARY.items():
+        assert gate.quiet(path, path.rpartition("/")[2], data), path  # regexes
+    assert gate.use_native() or True
+    for path, data in ORDINARY.items():
+        assert gate.quiet(path, path.rpartition("/")[2], data), path  # native, where installed
+
+
+def test_a_detector_that_declares_no_wants_makes_nothing_quiet():
+    fake = types.SimpleNamespace(RULES=(), TRIGGERS=(b"ZZZ",), wants=lambda ctx, data: True,
+                                 scan=lambda ctx, data: [])
+    gate = prefilter.build((*registry.DETECTORS, fake))  # type: ignore[arg-type]
+    assert gate.quick is None
+    assert not gate.quiet("a.txt", "a.txt", b"plain")
+
+
+def test_merged_wants_hold_exactly_where_one_declaration_holds():
+    declared = [d.WANTS for d in registry.DETECTORS]
+    quick = prefilter.merge_wants(declared)
+    for path, data in [("x/.sfdx/key.json", b"{}"), ("a.txt", b"\xff\xfeA"), ("a.txt", b"0\x82"),
+                       ("a.txt", b"x" * 5000 + b"\0"), ("a.txt", b"x\0"), ("s.KEY.ENC", b"x"),
+                       (f"{PKG}/extlClntAppGlobalOauthSets/a.xml", b"<x/>"), ("a.txt", b"plain")]:
+        name = path.rpartition("/")[2]
+        one = any(w.covers(path, name, data) for w in declared)
+        merged = bool((quick.head and quick.head.match(data))
+                      or data.find(b"\0", 0, quick.nul_within) >= 0
+                      or name.lower().endswith(quick.suffixes)
+                      or (quick.in_path and quick.in_path.search("/" + path.lower())))
+        assert one == merged, (path, data[:8])

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from generator.lint.asn1 import BerItem, ber_children, ber_item, encode_oid, octets
-from generator.lint.base import FileContext
+from generator.lint.base import FileContext, Wants
 from generator.lint.finding import Hit, Rule, Severity, fingerprint
 from generator.lint.keys import OPENSSL_CURVES, KeyInfo, classify_der
 
@@ -322,6 +322,7 @@ def _der_length_ok(data: bytes) -> bool:
 
 
 TRIGGERS: tuple[bytes, ...] = ()  # decided on the first bytes alone: see `wants`
+WANTS = Wants(head=rb"\xfe\xed\xfe\xed|\xce\xce\xce\xce|\x30")  # _JKS_MAGIC, a DER SEQUENCE
 
 
 def wants(ctx: FileContext, data: bytes) -> bool:

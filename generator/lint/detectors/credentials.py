@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from generator.lint.base import FileContext
+from generator.lint.base import FileContext, Wants
 from generator.lint.finding import Hit, Rule, Severity, fingerprint
 from generator.lint.shapes import consumer_secret, random_token
 
@@ -132,6 +132,11 @@ def _config_file(ctx: FileContext) -> bool:
             or name in _CI_NAMES or name.startswith(("jenkinsfile", "azure-pipelines"))
             or (any(d in path for d in _CI_DIRS) and name.endswith((".yml", ".yaml")))
             or name.endswith(_SCRIPT_SUFFIXES))
+
+
+# the login store (".sf" in the path), Salted__ or its base64, encrypted names, .jwt/*.key
+WANTS = Wants(head=rb"Salted__|" + _OPENSSL_B64.pattern, suffixes=(*_ENCRYPTED_SUFFIXES, ".key"),
+              in_path=(".sf",))
 
 
 def wants(ctx: FileContext, data: bytes) -> bool:

@@ -16,7 +16,7 @@ import base64
 import re
 from collections.abc import Iterable, Iterator
 
-from generator.lint.base import FileContext
+from generator.lint.base import FileContext, Wants
 from generator.lint.codec import MAX_LAYERS, b64decode, text_layer
 from generator.lint.detectors import pem
 from generator.lint.finding import Hit, Rule
@@ -152,6 +152,9 @@ def find(data: bytes, depth: int = 0) -> Iterator[tuple[int, str, KeyInfo, str]]
                     if offset not in seen:
                         seen.add(offset)
                         yield offset, rule_id, info, detail
+
+
+WANTS = Wants(head=rb"\xff\xfe|\xfe\xff", nul_within=4096)
 
 
 def wants(ctx: FileContext, data: bytes) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from generator.lint.base import FileContext
+from generator.lint.base import FileContext, Wants
 from generator.lint.codec import b64decode_exact
 from generator.lint.finding import Hit, Rule, fingerprint
 from generator.lint.keys import CURVES
@@ -168,6 +168,9 @@ def _judge(kty: bytes, members: dict[bytes, tuple[int, bytes]]) -> tuple[str, by
 
 
 TRIGGERS = (rb"kty",)
+
+
+WANTS = Wants()  # TRIGGERS say it all
 
 
 def wants(ctx: FileContext, data: bytes) -> bool:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from generator.lint.base import FileContext
+from generator.lint.base import FileContext, Wants
 from generator.lint.codec import b64decode
 from generator.lint.finding import Hit, Rule, fingerprint
 from generator.lint.keys import (
@@ -161,6 +161,9 @@ def find(data: bytes) -> Iterator[tuple[int, KeyInfo, str]]:
                         continue
                     seen.add(offset)
                     yield offset, info, " > ".join([*view.kinds(start, stop), form])
+
+
+WANTS = Wants(nul_within=4096)
 
 
 def wants(ctx: FileContext, data: bytes) -> bool:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from lxml import etree
 
-from generator.lint.base import FileContext
+from generator.lint.base import FileContext, Wants
 from generator.lint.finding import Hit, Rule, Severity, fingerprint
 from generator.lint.shapes import consumer_secret
 
@@ -75,6 +75,7 @@ RULES: tuple[Rule, ...] = (ECA_GLOBAL_OAUTH_FILE, CONSUMER_SECRET, PUSH_SIGNING_
 _GLOBAL_SUFFIXES = (".ecaglbloauth-meta.xml", ".ecaglbloauth")
 _PUSH_SUFFIXES = (".ecapush-meta.xml", ".ecapush")
 _KEY_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".jceks", ".keystore", ".bks", ".ppk")
+_GLOBAL_DIR = "/extlclntappglobaloauthsets/"
 _NAMED = (*_GLOBAL_SUFFIXES, ".crt-meta.xml", ".crt", *_KEY_SUFFIXES)  # every name a rule tests
 _CONSUMER_KEY = re.compile(rb"(?<![A-Za-z0-9])3MVG[A-Za-z0-9._]{60,90}")
 _PLACEHOLDER = re.compile(
@@ -129,10 +130,10 @@ def _path_rules(ctx: FileContext) -> list[tuple[str, str]]:
     if not ctx.in_package:
         return []
     name, path = ctx.name.lower(), "/" + ctx.path.lower()
-    if not name.endswith(_NAMED) and "/extlclntappglobaloauthsets/" not in path:
+    if not name.endswith(_NAMED) and _GLOBAL_DIR not in path:
         return []  # the common case (this runs on every packaged file): no rule below applies
     found = []
-    if name.endswith(_GLOBAL_SUFFIXES) or "/extlclntappglobaloauthsets/" in path:
+    if name.endswith(_GLOBAL_SUFFIXES) or _GLOBAL_DIR in path:
         found.append((ECA_GLOBAL_OAUTH_FILE.id, "global OAuth settings in a package dir"))
     if name.endswith(".crt-meta.xml") or (name.endswith(".crt") and "/certs/" in path):
         found.append((CERTIFICATE_IN_PACKAGE.id, "Certificate metadata in a package dir"))
@@ -223,6 +224,9 @@ def _content_hits(ctx: FileContext, data: bytes) -> Iterator[Hit]:
                 yield _hit(
                     CONSUMER_SECRET.id, m.start(), "consumer secret literal", m.group(1)
                 )
+
+
+WANTS = Wants(suffixes=_NAMED, in_path=(_GLOBAL_DIR,))
 
 
 def wants(ctx: FileContext, data: bytes) -> bool:
