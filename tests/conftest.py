@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +17,12 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from generator.cli import main
+
+# The lint's compiled-prefilter cache (generator/lint/native.py) goes to a directory of this
+# test session, never to the user's home; CLI subprocesses inherit it.
+if "SCAFFOLD_CACHE_DIR" not in os.environ:
+    os.environ["SCAFFOLD_CACHE_DIR"] = tempfile.mkdtemp(prefix="scaffold-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["SCAFFOLD_CACHE_DIR"], True)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # CI checks out /work/shared beside the clone; the schemas are never copied into the repo.

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from enum import Enum
 
@@ -112,4 +111,6 @@ def fingerprint(material: bytes) -> str:
     """Short, non-reversible identifier: first 16 hex digits of SHA-256 of the key material
     (prefer the DER of the public key when it can be derived, so moved or re-encoded copies of
     one key share a fingerprint)."""
+    import hashlib  # only a finding pays for OpenSSL's import (~10 ms)
+
     return "sha256:" + hashlib.sha256(material).hexdigest()[:16]

@@ -3,12 +3,22 @@ is read once, whatever the number of patterns (see prefilter.py for what a trigg
 
 Hyperscan is optional: `compile_triggers` returns None when it is not installed (no wheel for
 the platform) or a trigger does not translate, and the prefilter keeps its regexes.
+
+Compiling takes 20-40 ms, a tenth of a large scan; the compiled database is kept in the user's
+cache (`cache_dir`), named by a digest of everything that went into it (Hyperscan version,
+machine, expressions, ids, flags) and checked by a CRC when read. A database that does not
+load (another CPU, a damaged file) is compiled again; a cache that cannot be written is
+skipped. Nothing else is ever kept there.
 """
 
 from __future__ import annotations
 
+import os
+import platform
 import re
+import zlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from generator.lint.base import Detector
@@ -89,13 +99,69 @@ def compile_triggers(detectors: Sequence[Detector],
         return None
     if not expressions:
         return None
+    flags = [hs.HS_FLAG_SINGLEMATCH] * len(expressions)
+    key = _key(hs, expressions, ids, flags)
+    cached = _load(hs, key)
+    if cached is not None:
+        return Matcher(cached)
     database = hs.Database(mode=hs.HS_MODE_BLOCK)
     try:
         database.compile(expressions=expressions, ids=ids, elements=len(expressions),
-                         flags=[hs.HS_FLAG_SINGLEMATCH] * len(expressions))
+                         flags=flags)
     except hs.error:
         return None
+    _store(hs, key, database)
     return Matcher(database)
+
+
+def cache_dir() -> Path:
+    """$SCAFFOLD_CACHE_DIR, else $XDG_CACHE_HOME/scaffold, else ~/.cache/scaffold."""
+    given = os.environ.get("SCAFFOLD_CACHE_DIR")
+    if given:
+        return Path(given)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "scaffold"
+
+
+def _key(hs: Any, expressions: list[bytes], ids: list[int], flags: list[int]) -> bytes:
+    """Everything the database depends on; stored in the file and compared whole on load."""
+    return repr((getattr(hs, "__version__", "?"), platform.machine(), expressions, ids,
+                 flags)).encode()
+
+
+def _path(key: bytes) -> Path:
+    return cache_dir() / f"prefilter-{zlib.crc32(key):08x}{zlib.adler32(key):08x}.hsdb"
+
+
+def _load(hs: Any, key: bytes) -> Any | None:
+    try:
+        raw = _path(key).read_bytes()
+    except (OSError, RuntimeError):  # no cache yet, or no home directory
+        return None
+    stored = raw[16:]
+    if raw[:8] != b"%08x" % len(key) or raw[8:16] != b"%08x" % zlib.crc32(stored) or \
+            stored[:len(key)] != key:
+        return None  # another trigger set under a colliding name, or a damaged file
+    body = stored[len(key):]
+    try:
+        database = hs.loadb(body, hs.HS_MODE_BLOCK)
+        database.scratch = hs.Scratch(database)
+    except hs.error:
+        return None
+    return database
+
+
+def _store(hs: Any, key: bytes, database: Any) -> None:
+    """File: length of the key (8 hex digits), CRC-32 of the rest (8), the key, the database."""
+    try:
+        stored = key + hs.dumpb(database)
+        path = _path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temp.write_bytes(b"%08x%08x" % (len(key), zlib.crc32(stored)) + stored)
+        temp.replace(path)
+    except (OSError, RuntimeError, hs.error):
+        return  # a read-only or missing home: compile next time again
 
 
 def _import() -> Any:

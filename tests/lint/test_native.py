@@ -12,6 +12,7 @@ import importlib.util
 import platform
 import sys
 import types
+import zlib
 
 import corpus_text
 import keygen as k
@@ -161,3 +162,78 @@ def test_a_large_walk_finds_the_same_with_either_pass(tmp_path, monkeypatch):
     with_native, without = run(True), run(False)
     assert with_native == without
     assert len(with_native) > blob.NATIVE_MIN_BLOBS // 2
+
+
+# --- the compiled database's cache ----------------------------------------------------------
+
+def _no_compile() -> types.SimpleNamespace:
+    """hyperscan as compile_triggers sees it, except that compiling fails: only a cached
+    database can give a matcher."""
+    import hyperscan
+
+    class Database:
+        def __init__(self, mode: int) -> None:
+            del mode
+
+        def compile(self, **kwargs: object) -> None:
+            raise hyperscan.error("compile refused by the test")
+
+    names = {n: getattr(hyperscan, n) for n in dir(hyperscan) if not n.startswith("__")}
+    return types.SimpleNamespace(**{**names, "Database": Database,
+                                    "__version__": hyperscan.__version__})
+
+
+@needs_hs
+def test_the_compiled_database_is_cached_and_selects_the_same(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path))
+    fresh = native.compile_triggers(registry.DETECTORS)
+    assert fresh is not None
+    [stored] = tmp_path.glob("prefilter-*.hsdb")
+    cached = native.compile_triggers(registry.DETECTORS, load=_no_compile)
+    assert cached is not None
+    for _, pattern in TRIGGERS:
+        sample = b"x " + _sample(pattern) + b" y"
+        assert cached.fired(sample, frozenset()) == fresh.fired(sample, frozenset()) != set()
+    assert cached.fired(b"plain text", frozenset()) == set()
+    assert stored.stat().st_size > 1000
+
+
+@needs_hs
+@pytest.mark.parametrize("damage", ["flip", "truncate", "other-key", "garbage"])
+def test_a_damaged_or_foreign_cache_file_is_compiled_again(tmp_path, monkeypatch, damage):
+    monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path))
+    assert native.compile_triggers(registry.DETECTORS) is not None
+    [stored] = tmp_path.glob("prefilter-*.hsdb")
+    raw = bytearray(stored.read_bytes())
+    if damage == "flip":
+        raw[len(raw) // 2] ^= 0x40
+    elif damage == "truncate":
+        del raw[len(raw) // 2:]
+    elif damage == "other-key":  # another trigger set of the same length, a colliding name
+        rest = bytearray(raw[16:])
+        rest[3] ^= 0x01  # inside the stored key, which names everything compiled in
+        raw = bytearray(raw[:8] + b"%08x" % zlib.crc32(bytes(rest)) + rest)
+    else:
+        raw = bytearray(b"not a database")
+    stored.write_bytes(bytes(raw))
+    assert native.compile_triggers(registry.DETECTORS, load=_no_compile) is None  # not loaded
+    assert native.compile_triggers(registry.DETECTORS) is not None  # compiled, and rewritten
+    assert native.compile_triggers(registry.DETECTORS, load=_no_compile) is not None
+
+
+@needs_hs
+def test_an_unwritable_cache_is_skipped(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache directory would go")
+    monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(blocked / "cache"))
+    assert native.compile_triggers(registry.DETECTORS) is not None
+    assert native.compile_triggers(registry.DETECTORS, load=_no_compile) is None
+
+
+def test_the_cache_lives_in_the_user_cache_directory(monkeypatch, tmp_path):
+    monkeypatch.delenv("SCAFFOLD_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert native.cache_dir() == tmp_path / "scaffold"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert native.cache_dir() == tmp_path / ".cache" / "scaffold"
