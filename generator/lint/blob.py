@@ -70,6 +70,10 @@ def read_all(read: Callable[[int], bytes], size: int) -> bytes:
     return b"".join(parts)
 
 
+def _archive(data: bytes) -> bool:
+    return archive.maybe_archive(data) and archive.is_archive(data)
+
+
 def detector_name(detector: Detector) -> str:
     name = getattr(detector, "__name__", None) or type(detector).__name__
     return str(name).rpartition(".")[2]
@@ -81,12 +85,13 @@ class Scanner:
     def __init__(self, registry: Registry, opts: Options) -> None:
         self.registry = registry
         self.opts = opts
+        self._quiet()
 
     def expect(self, blobs: int) -> None:
         """About `blobs` blobs are coming: when that is many, switch the prefilter to its
         native pass (same selections; a pool's workers inherit it through the fork)."""
-        if blobs >= NATIVE_MIN_BLOBS:
-            self.registry.gate.use_native()
+        if blobs >= NATIVE_MIN_BLOBS and self.registry.gate.use_native():
+            self._quiet()  # with the native pass bound
 
     def finding(self, rule: Rule | str, where: Location, line: int, in_package: bool, *,
                 key_type: str | None = None, fp: str = "", detail: str = "",
@@ -99,12 +104,11 @@ class Scanner:
         return Finding(rule.id, where, line, text, key_type, fp, detail, rule.severity,
                        in_package)
 
-    def quiet(self, path: str, name: str, data: bytes) -> bool:
-        """True when `blob` is sure to find nothing here: the prefilter selects no detector and
-        the bytes are no archive. A few C-level tests; no context is built."""
-        if archive.maybe_archive(data) and archive.is_archive(data):
-            return False
-        return self.registry.gate.quiet(path, name, data)
+    def _quiet(self) -> None:
+        """`quiet(path, name, data)`: True when `blob` is sure to find nothing there (the
+        prefilter selects no detector, the bytes are no archive). A few C-level tests with
+        everything bound; no context is built."""
+        self.quiet = self.registry.gate.quiet_test(_archive)
 
     def hits(self, ctx: FileContext, data: bytes) -> tuple[list[Hit], list[Finding]]:
         """THE guarded call site: hits of the detectors the prefilter selects (most blobs

@@ -74,10 +74,26 @@ class Matcher:
         self._db.scan(data, match_event_handler=_collect, context=out)
         return out
 
+    def occurs(self) -> Callable[[bytes], bool]:
+        """A function telling whether any trigger occurs in a blob (the quick test's last
+        step), with the database's scan bound once."""
+        scan = self._db.scan
+
+        def occurs(data: bytes) -> bool:
+            hit: list[int] = []
+            scan(data, match_event_handler=_note, context=hit)
+            return bool(hit)
+        return occurs
+
 
 def _collect(index: int, start: int, end: int, flags: int, out: set[int]) -> None:
     del start, end, flags
     out.add(index)
+
+
+def _note(index: int, start: int, end: int, flags: int, hit: list[int]) -> None:
+    del start, end, flags
+    hit.append(index)
 
 
 def compile_triggers(detectors: Sequence[Detector],

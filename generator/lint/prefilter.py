@@ -25,7 +25,7 @@ without Hyperscan, or when a trigger does not translate, the regexes above stay 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from generator.lint import native
@@ -117,17 +117,31 @@ class Gate:
 
     def quiet(self, path: str, name: str, data: bytes) -> bool:
         """True when `select` is sure to choose no detector for this blob: no declared WANTS
-        holds and no trigger occurs. (Hot: once per file, before any context is built.)"""
+        holds and no trigger occurs."""
+        return self.quiet_test()(path, name, data)
+
+    def quiet_test(self, first: Callable[[bytes], bool] | None = None) -> QuietTest:
+        """`quiet` as one function with everything it needs bound (hot: once per file, before
+        any context is built); `first`, when given, is tested before the rest and makes the
+        blob not quiet (the Scanner's archive check). Build it again after `use_native`."""
         q = self.quick
         if q is None or self.always:
-            return False
-        if (q.head is not None and q.head.match(data) is not None) or data.find(
-                b"\0", 0, q.nul_within) >= 0 or name.lower().endswith(q.suffixes) or (
-                q.in_path is not None and q.in_path.search("/" + path.lower()) is not None):
-            return False
+            return _never_quiet
+        head = q.head.match if q.head is not None else _no_match
+        in_path = q.in_path.search if q.in_path is not None else _no_match
+        nul, suffixes = q.nul_within, q.suffixes
+        occurs: Callable[[bytes], object]  # truthy when a trigger occurs
         if self._native and self._native[0] is not None:
-            return not self._native[0].fired(data, self.always)
-        return not self.fired_re(data)
+            occurs = self._native[0].occurs()
+        else:
+            occurs = self.fired_re  # the set of detectors fired: empty (falsy) when none
+        loud = first or _no_match
+
+        def quiet(path: str, name: str, data: bytes) -> bool:
+            return not (loud(data) or head(data) is not None or data.find(b"\0", 0, nul) >= 0
+                        or name.lower().endswith(suffixes)
+                        or in_path("/" + path.lower()) is not None or occurs(data))
+        return quiet
 
     def select(self, ctx: FileContext, data: bytes) -> list[Detector]:
         """The detectors worth running on `data`, in registry order."""
@@ -135,6 +149,18 @@ class Gate:
         if not fired:  # the common case: only `wants` can choose
             return [d for d in self.detectors if d.wants(ctx, data)]
         return [d for i, d in enumerate(self.detectors) if i in fired or d.wants(ctx, data)]
+
+
+QuietTest = Callable[[str, str, bytes], bool]  # (path, name, data) -> quiet
+
+
+def _never_quiet(path: str, name: str, data: bytes) -> bool:
+    del path, name, data
+    return False
+
+
+def _no_match(value: object) -> None:
+    del value
 
 
 def build(detectors: Sequence[Detector]) -> Gate:

@@ -40,6 +40,7 @@ SKIP_DIRS = frozenset({
     ".venv",
 })
 
+SMALL_DIR = 8192  # bytes: a directory up to this size, without subdirectories, is one task
 VENV_MARKER = "pyvenv.cfg"  # a directory holding it is skipped (found in its own listing)
 CLI_STATE_DIRS = frozenset({".sf", ".sfdx"})  # skipped, except what git tracks or has staged
 
@@ -165,6 +166,9 @@ class Walker:
         self.out = Tally()
         self.found = 0  # directory entries listed and files named so far
         self.part, self.parts = 0, 1  # this process's share once split
+        self._small = min(FIRST_READ, scanner.opts.stream_threshold)  # read whole, at once
+        self._owned = False  # the directory being listed is this process's alone
+        self._records = True  # walk-level findings of this directory are recorded here
         self._large_at: float = LARGE_WALK
         if split is not None and split.jobs > 1:
             self._large_at = 1  # an explicit --jobs: split at the first listing
@@ -196,21 +200,21 @@ class Walker:
         self.found += 1
         if self.found >= self._large_at:
             self._large()
-        if self.parts == 1 or share(name, self.parts) == self.part:
+        if self.parts == 1 or self._owned or share(name, self.parts) == self.part:
             ships = partial(self.projects.in_package_at, directory or "/")
             scan_file(self.scanner, _Job(text, self.display(text), ships, size), self.out)
 
     def link_outside(self, path: Path, target: str) -> None:
-        if self.part:
-            return  # recorded by the parent
+        if not self._records:
+            return  # recorded by another process
         display = self.display(path)
         self.out.findings.append(self.scanner.finding(
             SYMLINK_OUTSIDE_ROOT, Location(display), 0, self.projects.in_package(path),
             message=f"symbolic link to {target} (outside the scanned directory); not followed"))
 
     def unreadable(self, path: str, message: str) -> None:
-        if self.part:
-            return  # recorded by the parent
+        if not self._records:
+            return  # recorded by another process
         self.out.findings.append(self.scanner.finding(
             UNREADABLE_FILE, Location(self.display(path)), 0, False, message=message))
 
@@ -219,10 +223,12 @@ class Walker:
         st = top.stat()
         self._seen_dirs.add((st.st_dev, st.st_ino))
         top_path = os.fspath(top)
-        stack = [top_path]
+        stack = [(top_path, False)]
         scanner, out = self.scanner, self.out
         while stack:
-            current = stack.pop()
+            current, owned = stack.pop()
+            self._owned = owned
+            self._records = owned or not self.part
             try:
                 with os.scandir(current) as it:
                     entries = sorted(it, key=_NAME, reverse=True)
@@ -232,7 +238,7 @@ class Walker:
             names = [e.name for e in entries]
             if VENV_MARKER in names and current != top_path:
                 continue  # a Python virtual environment: installed packages, not yours
-            if not self.part:  # the parent finds every project (and so every broken one)
+            if self._records:  # one process finds each directory's project (and problems)
                 self.projects.listed(current, names)
                 self.projects.visit(current)
             # the hot loop, once per file: the file type comes with the listing, the size is
@@ -244,14 +250,38 @@ class Walker:
             if self.found >= self._large_at:  # before the first file of this listing is read
                 self._large()
                 out = self.out
+                self._records = not self.part
             ships = partial(self.projects.in_package_at, current)  # asked for findings only
-            parts, part = self.parts, self.part
+            parts, part = (1, 0) if owned else (self.parts, self.part)
+            quiet, limit, files, nbytes = scanner.quiet, self._small, 0, 0
             for entry, name in zip(entries, names, strict=True):
-                if entry.is_file(follow_symlinks=False):
-                    if parts == 1 or share(name, parts) == part:
-                        scan_file(scanner, _Job(entry.path, display + name, ships, -1), out)
-                else:
+                if not entry.is_file(follow_symlinks=False):
                     self._entry(entry, contain, stack)
+                    continue
+                if parts != 1 and hash(name) % parts != part:  # share(), inline
+                    continue
+                # A small file is read here in one read(2) and, as a rule, found quiet;
+                # a large or unreadable one takes scan_file (which streams or reports).
+                path, shown, data = entry.path, display + name, None
+                try:
+                    fd = _open(path, _OPEN_FLAGS)
+                    try:
+                        data = os.read(fd, limit + 1)
+                    finally:
+                        os.close(fd)
+                except OSError:
+                    data = None
+                if data is None or len(data) > limit:
+                    scan_file(scanner, _Job(path, shown, ships, -1), out)
+                elif quiet(shown, name, data):
+                    files += 1
+                    nbytes += len(data)
+                else:
+                    out.files += 1
+                    out.nbytes += len(data)
+                    scanner.blob(FileContext(Location(shown), name, ships(name)), data, out)
+            out.files += files
+            out.nbytes += nbytes
 
     def _large(self) -> None:
         """The walk has found LARGE_WALK entries: switch the prefilter to its native pass
@@ -263,7 +293,8 @@ class Walker:
             if self.part:
                 self.out = Tally()  # what was scanned before the fork is the parent's
 
-    def _entry(self, entry: os.DirEntry[str], contain: str, stack: list[str]) -> None:
+    def _entry(self, entry: os.DirEntry[str], contain: str,
+               stack: list[tuple[str, bool]]) -> None:
         """A directory, a link or a special file (regular files never get here)."""
         path = entry.path
         try:
@@ -291,14 +322,30 @@ class Walker:
             key = (st.st_dev, st.st_ino)
             if key not in self._seen_dirs:  # a link loop or a second link to one dir
                 self._seen_dirs.add(key)
-                stack.append(path)
+                self._push(stack, path, st)
         elif stat.S_ISREG(st.st_mode):
             self.add_file(path, st.st_size)
         # fifos, sockets, devices: never opened (reading a fifo would hang)
 
+    def _push(self, stack: list[tuple[str, bool]], path: str, st: os.stat_result) -> None:
+        """A directory to list. Split, a small directory with no subdirectory (a link count of
+        2 on ext4, XFS, tmpfs, APFS...; a size of at most SMALL_DIR bytes, a few hundred
+        entries on ext4) is listed by one process only, which reads all its files and owns
+        whatever it holds; any other directory is listed by every process, each reading its
+        share of the files, so one big directory is still read in parallel. Link count and
+        size only decide who lists what, never whether a file is read."""
+        if self._owned or self.parts == 1:
+            stack.append((path, self._owned))
+        elif st.st_nlink == 2 and st.st_size <= SMALL_DIR:
+            if share(path, self.parts) == self.part:
+                stack.append((path, True))
+        else:
+            stack.append((path, False))
+
     def collect(self, paths: Sequence[Path]) -> None:
         """Walk or scan every argument (directories, files)."""
         for raw in paths:
+            self._owned, self._records = False, not self.part  # an argument is shared
             path = absolute(raw)
             if not path.exists():
                 if path.is_symlink():
@@ -357,14 +404,16 @@ class Split:
     def child(self) -> bool:
         return self.pipe >= 0
 
-    def hand_back(self, out: Tally | None, error: BaseException | None = None) -> NoReturn:
-        """In a child: send the share's Tally (or the error) to the parent and exit."""
+    def hand_back(self, out: Tally | None, problems: Sequence[str] = (),
+                  error: BaseException | None = None) -> NoReturn:
+        """In a child: send the share's Tally and project problems (or the error) to the
+        parent and exit."""
         code = 0
         try:
             try:
-                payload = pickle.dumps((out, error))
+                payload = pickle.dumps((out, list(problems), error))
             except Exception as exc:  # noqa: BLE001 - an unpicklable error: send its type
-                payload = pickle.dumps((None, ScanIncomplete(
+                payload = pickle.dumps((None, [], ScanIncomplete(
                     f"scan process raised {type(error or exc).__name__}")))
             with os.fdopen(self.pipe, "wb") as pipe:
                 pipe.write(payload)
@@ -373,9 +422,9 @@ class Split:
         finally:
             os._exit(code)
 
-    def gather(self) -> Tally:
-        """In the parent: every child's Tally, in part order."""
-        out = Tally()
+    def gather(self) -> tuple[Tally, list[str]]:
+        """In the parent: every child's Tally, in part order, and their project problems."""
+        out, problems = Tally(), []
         try:
             while self.children:
                 pid, read_end = self.children[0]
@@ -384,7 +433,7 @@ class Split:
                 self.children.pop(0)
                 _, status = os.waitpid(pid, 0)
                 try:
-                    tally, error = pickle.loads(payload)  # noqa: S301 - our own child's pipe
+                    tally, more, error = pickle.loads(payload)  # noqa: S301 - our child's pipe
                 except Exception:  # noqa: BLE001 - nothing, or cut short: the child died
                     raise ScanIncomplete(
                         f"a lint process ended without handing back its files "
@@ -392,9 +441,10 @@ class Split:
                 if error is not None:
                     raise error
                 out.merge(tally)
+                problems += more
         finally:
             self.abandon()
-        return out
+        return out, problems
 
     def abandon(self) -> None:
         """Stop and reap children not gathered (the walk or a child failed)."""
@@ -424,17 +474,19 @@ def scan_tree(scanner: Scanner, paths: Sequence[Path], base: Path) -> Tally:
             walker.collect(paths)
     except BaseException as exc:
         if split is not None and split.child:
-            split.hand_back(None, exc)
+            split.hand_back(None, (), exc)
         if split is not None:
             split.abandon()
         raise
     if split is not None and split.child:
-        split.hand_back(walker.out)
-    out = walker.out
+        split.hand_back(walker.out, projects.problems())
+    out, problems = walker.out, list(projects.problems())
     if split is not None:
-        out.merge(split.gather())
+        theirs, more = split.gather()
+        out.merge(theirs)
+        problems += more
     out.notes = sorted(out.notes)  # per-file notes: one order whatever the split
-    out.notes += projects.problems()
+    out.notes += sorted(set(problems))
     return out
 
 

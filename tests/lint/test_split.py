@@ -41,19 +41,40 @@ def _every_walk_feature(tmp_path: Path) -> Path:
         "nested/sfdx-project.json": "{not json", "nested/x.key": b"",
         "secret.bin": b"x", "other/secret.bin": FAKE + b"8",
     })
+    for i in range(8):  # leaf directories, each listed by one process after the split
+        files.update({f"leaves/l{i}/out.txt": Link(str(outside / "id_rsa")),
+                      f"leaves/l{i}/k.txt": FAKE + b"%d" % i, f"leaves/l{i}/secret.bin": b"x",
+                      f"leaves/l{i}/sfdx-project.json": "{broken %d" % i,
+                      **({"leaves/l0/sub/x.txt": FAKE} if i == 0 else {}),
+                      f"leaves/locked{i}/f.txt": FAKE})
     return make_tree(tmp_path / "proj", files)
+
+
+def _lock_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`leaves/locked*` cannot be listed (a chmod would not stop root)."""
+    real = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if "/leaves/locked" in os.fspath(path):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_a_split_walk_gives_the_serial_result(tmp_path, fake_detector, monkeypatch, jobs):
     root = _every_walk_feature(tmp_path)
-    deny_open(monkeypatch, "/proj/secret.bin")
+    deny_open(monkeypatch, "secret.bin")
+    _lock_leaves(monkeypatch)
     serial = scan([], root, opts=Options(jobs=1))
     split = scan([], root, opts=Options(jobs=jobs))
     assert dataclasses.replace(split, scan=serial.scan) == serial
     rules = [f.rule_id for f in serial.findings]
-    assert rules.count("symlink-outside-root") == 2  # recorded by one process only
-    assert rules.count("unreadable-file") == 1
+    assert rules.count("symlink-outside-root") == 2 + 8
+    assert rules.count("unreadable-file") == 2 + 2 * 8  # files, and the locked directories
+    assert sum("could not list directory" in f.message for f in serial.findings) == 8
+    assert len([n for n in serial.notes if "leaves/l" in n]) == 8  # broken projects
     # every ninth class and the link to one of them; forceignore changes only where C009 ships
     assert len([n for n in serial.notes if "has no reason" in n]) == 30
     assert any("nested" in n for n in serial.notes)
@@ -89,15 +110,16 @@ def test_an_automatic_split_forks_mid_walk_and_reads_every_file_once(tmp_path, m
 
 
 def _lose_a_child(monkeypatch, how):
+    """Make every forked process call `how` as it opens its first file."""
     parent = os.getpid()
-    real = walk.scan_file
+    real = walk._open
 
-    def scan_file(scanner, job, out):
+    def open_file(path, flags):
         if os.getpid() != parent:
             how()
-        real(scanner, job, out)
+        return real(path, flags)
 
-    monkeypatch.setattr(walk, "scan_file", scan_file)
+    monkeypatch.setattr(walk, "_open", open_file)
 
 
 def test_a_killed_process_fails_the_run_closed(tmp_path, fake_detector, monkeypatch, cli):
@@ -153,3 +175,35 @@ def test_no_git_process_outside_a_work_tree(tmp_path, fake_detector, monkeypatch
         pytest.skip("the temporary directory lies inside a git work tree")
     assert scan([], tmp_path).findings == ()
     assert ran == []
+
+
+def test_a_directory_without_subdirectories_is_listed_by_one_process(tmp_path, fake_detector,
+                                                                     monkeypatch):
+    """After the split, a leaf directory (link count 2) is listed once, by its owner; the
+    directories above it are listed by every process. Skipped where the file system does not
+    count subdirectories in a directory's links (btrfs reports 1)."""
+    root = make_tree(tmp_path / "t", {f"objects/O{i:02}/fields/f.xml": b"<x/>"
+                                       for i in range(40)})
+    if (root / "objects" / "O00" / "fields").stat().st_nlink != 2:
+        pytest.skip("this file system does not count subdirectories in st_nlink")
+    log = tmp_path / "listed.log"
+    real = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        with log.open("a") as fh:
+            fh.write(f"{os.getpid()} {os.fspath(path)}\n")
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = scan([], root, opts=Options(jobs=2))
+    assert result.files_scanned == 40
+    listed: dict[str, list[str]] = {}
+    for line in log.read_text().splitlines():
+        pid, path = line.split(" ", 1)
+        listed.setdefault(os.path.relpath(path, root), []).append(pid)
+    leaves = {p: pids for p, pids in listed.items() if p.endswith("/fields")}
+    assert len(leaves) == 40
+    assert all(len(pids) == 1 for pids in leaves.values())
+    assert len({pids[0] for pids in leaves.values()}) == 2  # both processes own some
+    assert listed["."] == [str(os.getpid())]  # listed before the fork
+    assert all(len(set(listed[p])) == 2 for p in ("objects", "objects/O00"))
