@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                    metavar="FILE", help="replace the <!-- bench:history --> block of FILE "
                    "(default README.md)")
     args = p.parse_args(argv)
+    measure.compile_package(ROOT / "generator")
     problem = measure.block_error(args.write_readme, "history")
     if problem:
         print(problem, file=sys.stderr)

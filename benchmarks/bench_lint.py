@@ -233,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
+    measure.compile_package(ROOT / "generator")
     out = Path(tempfile.mkdtemp(prefix="reports-", dir=args.work))
     runner = Runner(args, out)
     empty = out / "empty"

@@ -14,7 +14,6 @@ skipped. Nothing else is ever kept there.
 from __future__ import annotations
 
 import os
-import platform
 import re
 import zlib
 from collections.abc import Callable, Sequence
@@ -141,6 +140,8 @@ def cache_dir() -> Path:
 
 def _key(hs: Any, expressions: list[bytes], ids: list[int], flags: list[int]) -> bytes:
     """Everything the database depends on; stored in the file and compared whole on load."""
+    import platform  # a large scan only (~5 ms)
+
     return repr((getattr(hs, "__version__", "?"), platform.machine(), expressions, ids,
                  flags)).encode()
 

@@ -13,8 +13,6 @@ import gc
 import math
 import operator
 import os
-import pickle
-import signal
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -385,6 +383,8 @@ class Split:
 
     def fork(self) -> tuple[int, int]:
         """(this process's part, parts). The parent is part 0; it returns once per child."""
+        import pickle  # noqa: F401 - imported once, before the fork, for every process
+
         archive.prepare()
         for part in range(1, self.workers):
             read_end, write_end = os.pipe()
@@ -408,6 +408,8 @@ class Split:
                   error: BaseException | None = None) -> NoReturn:
         """In a child: send the share's Tally and project problems (or the error) to the
         parent and exit."""
+        import pickle
+
         code = 0
         try:
             try:
@@ -424,6 +426,8 @@ class Split:
 
     def gather(self) -> tuple[Tally, list[str]]:
         """In the parent: every child's Tally, in part order, and their project problems."""
+        import pickle
+
         out, problems = Tally(), []
         try:
             while self.children:
@@ -448,6 +452,8 @@ class Split:
 
     def abandon(self) -> None:
         """Stop and reap children not gathered (the walk or a child failed)."""
+        import signal
+
         for pid, read_end in self.children:
             with suppress(OSError):
                 os.close(read_end)
