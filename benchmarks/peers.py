@@ -179,7 +179,7 @@ def dir_configs(empty_dir: Path) -> list[Config]:
     """Every full-scan configuration: scaffold, each peer with its private-key rules and
     with all rules, detect-private-key, ripgrep. Peers that fail to install are left out
     (reported on stderr)."""
-    configs = [Config("scaffold", "scaffold", "all its rules (default: 2-worker pool)",
+    configs = [Config("scaffold", "scaffold", "all its rules (default: one process per core)",
                       lambda t, o: [str(SCAFFOLD), "lint", "--format", "json", str(t)],
                       flagged_scaffold, reads_stdout=True)]
     makers: dict[str, Callable[[Path], list[Config]]] = {

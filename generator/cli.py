@@ -211,8 +211,8 @@ def lint(
         help="Allowlist file (default: .scaffold-lint.toml in the project root).",
         show_default=False)] = None,
     jobs: Annotated[int, typer.Option(
-        "--jobs", min=0, help="Worker processes: 0 automatic (a pool for large trees), "
-        "1 serial, N at most N.")] = 0,
+        "--jobs", min=0, help="Processes: 0 automatic (one per core once a walk is large), "
+        "1 serial, N exactly N.")] = 0,
     debug: _Debug = False,
 ) -> None:
     """Prove the project holds no private key material (0 clean, 1 findings, 2 unreadable)."""

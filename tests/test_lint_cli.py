@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 import sys
@@ -109,15 +110,19 @@ def test_a_raising_detector_exits_2_through_the_real_cli(tmp_path):
     assert "BOOM" not in proc.stdout + proc.stderr
 
 
-def test_a_detector_raising_in_a_pool_worker_exits_2(cli, in_dir, monkeypatch):
-    files = {f"src/f{i:03}.txt": b"plain" for i in range(300)}  # enough for the process pool
-    make_tree(in_dir, {**files, "src/f150.txt": b"BOOM"})
+def test_a_detector_raising_in_a_forked_process_exits_2(cli, in_dir, monkeypatch):
+    # enough files to split the walk; thirty that break the detector, so that every process
+    # (each reads a share of the files by name) meets some
+    boom = {f"src/f{i:03}.txt" for i in range(5, 300, 10)}
+    make_tree(in_dir, {f"src/f{i:03}.txt": b"BOOM" if f"src/f{i:03}.txt" in boom else b"plain"
+                       for i in range(300)})
     use_registry(monkeypatch, registry.build((*registry.DETECTORS, RAISING_DETECTOR)))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     result = cli(["lint", "--format", "json"])
     assert result.exit_code == 2, result.stdout + result.stderr
     doc = json.loads(result.stdout)
     assert [(f["rule_id"], f["path"]) for f in doc["findings"]] == [
-        ("detector-error", "src/f150.txt")]
+        ("detector-error", path) for path in sorted(boom)]
     assert doc["summary"]["files_scanned"] == 300
 
 

@@ -34,12 +34,13 @@ class Options:
     stream_threshold: int = STREAM_THRESHOLD
     chunk: int = CHUNK
     overlap: int = OVERLAP
-    jobs: int = 0  # 0: automatic (process pool for large trees), 1: serial
+    jobs: int = 0  # 0: automatic (one process per core for a large walk), 1: serial, N: N
 
 
 @dataclass(slots=True)
 class Tally:
-    """What one source (or one pool task) found: merged, then finished in engine.scan."""
+    """What one source (or one process of a split walk) found: merged, then finished in
+    engine.scan."""
 
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
@@ -89,7 +90,8 @@ class Scanner:
 
     def expect(self, blobs: int) -> None:
         """About `blobs` blobs are coming: when that is many, switch the prefilter to its
-        native pass (same selections; a pool's workers inherit it through the fork)."""
+        native pass (same selections; the processes of a split walk inherit it through the
+        fork)."""
         if blobs >= NATIVE_MIN_BLOBS and self.registry.gate.use_native():
             self._quiet()  # with the native pass bound
 

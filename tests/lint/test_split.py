@@ -44,7 +44,7 @@ def _every_walk_feature(tmp_path: Path) -> Path:
     for i in range(8):  # leaf directories, each listed by one process after the split
         files.update({f"leaves/l{i}/out.txt": Link(str(outside / "id_rsa")),
                       f"leaves/l{i}/k.txt": FAKE + b"%d" % i, f"leaves/l{i}/secret.bin": b"x",
-                      f"leaves/l{i}/sfdx-project.json": "{broken %d" % i,
+                      f"leaves/l{i}/sfdx-project.json": f"{{broken {i}",
                       **({"leaves/l0/sub/x.txt": FAKE} if i == 0 else {}),
                       f"leaves/locked{i}/f.txt": FAKE})
     return make_tree(tmp_path / "proj", files)
