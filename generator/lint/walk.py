@@ -150,10 +150,12 @@ class Walker:
     """Walks directories and scans every regular file as the walk finds it. Paths are plain
     strings here: pathlib costs more than the scan of a typical file.
 
-    With `split` set, a walk forks once it has found LARGE_WALK entries (see
-    `Split`): from then on each process walks the same remaining tree and reads only its
-    `share` of the files; walk-level findings (links, unlistable directories) are recorded by
-    the parent alone."""
+    With `split` set, a walk forks once it has found LARGE_WALK entries (see `Split`): from
+    then on each process walks the same remaining tree and reads only its `share` of the
+    files, except in small leaf directories, which one process lists and reads whole
+    (`_push`). Walk-level findings (links, unlistable directories) and project problems are
+    recorded once: by that owner, or by the parent in a shared directory. The fork happens
+    only between listings or between named files, never inside a listing's loop."""
 
     def __init__(self, scanner: Scanner, base: Path, projects: ProjectIndex,
                  split: Split | None = None) -> None:
@@ -196,8 +198,6 @@ class Walker:
         text = os.fspath(path)
         directory, _, name = text.rpartition("/")
         self.found += 1
-        if self.found >= self._large_at:
-            self._large()
         if self.parts == 1 or self._owned or share(name, self.parts) == self.part:
             ships = partial(self.projects.in_package_at, directory or "/")
             scan_file(self.scanner, _Job(text, self.display(text), ships, size), self.out)
@@ -352,6 +352,8 @@ class Walker:
             if path.is_dir():
                 self.walk(Path(os.path.realpath(path)))
             elif path.is_file():
+                if self.found + 1 >= self._large_at:  # many files named (pre-commit batches)
+                    self._large()
                 self.add_file(path, path.stat().st_size)
             # an explicit fifo/socket/device is ignored like in a walk
 

@@ -109,6 +109,30 @@ def test_an_automatic_split_forks_mid_walk_and_reads_every_file_once(tmp_path, m
     assert len(result.findings) == 3 * walk.LARGE_WALK // 10
 
 
+def test_many_files_named_as_arguments_split_too(tmp_path, monkeypatch):
+    """pre-commit passes large batches of file names: past LARGE_WALK of them the run splits,
+    and every named file is still read exactly once."""
+    log = tmp_path / "reads.log"
+
+    def record(ctx, data):
+        with log.open("a") as fh:
+            fh.write(f"{os.getpid()} {ctx.path}\n")
+        return []
+
+    spy = types.SimpleNamespace(__name__="spy", RULES=FAKE_DETECTOR.RULES, scan=record)
+    use_registry(monkeypatch, registry.build((spy,)))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    root = make_tree(tmp_path / "t", {f"d{i % 9}/f{i:04}.txt": b"x"
+                                       for i in range(2 * walk.LARGE_WALK)})
+    named = sorted(root.rglob("*.txt"))
+    result = scan(named, root)
+    lines = log.read_text().splitlines()
+    assert sorted(line.split(" ", 1)[1] for line in lines) == sorted(
+        p.relative_to(root).as_posix() for p in named)
+    assert len({line.split(" ", 1)[0] for line in lines}) == 2
+    assert result.files_scanned == len(named)
+
+
 def _lose_a_child(monkeypatch, how):
     """Make every forked process call `how` as it opens its first file."""
     parent = os.getpid()
