@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import sys
+from generator.entry import console
 
-from generator.entry import main
-
-sys.exit(main())
+console()

@@ -7,6 +7,7 @@ answer alike."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,24 @@ def main(argv: list[str] | None = None) -> int:
         from generator.cli import exit_code
 
         return exit_code(exc)
+
+
+def console() -> None:
+    """The `scaffold` console script: `main`, then, for `lint`, an exit without the
+    interpreter's teardown. Freeing every object of a large scan one by one costs more than a
+    tenth of a small scan (20-30 ms on a 28,000-file tree): the report is written and flushed
+    by then, and a lint run leaves nothing to close (no temporary file, no atexit handler of
+    its own). Any other command exits normally."""
+    args = sys.argv[1:]
+    code = main(args)
+    if args[:1] != ["lint"]:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed or broken stdout: as the interpreter would end
+        sys.exit(code)
+    os._exit(code)
 
 
 def _new(args: list[str]) -> int:

@@ -3,6 +3,8 @@ declared Typer command and answers exactly like it (report, stderr, exit code)."
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,3 +60,32 @@ def test_the_installed_script_and_python_m_use_the_entry_point():
                            str(Path(__file__))], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert '"findings": []' in done.stdout
+
+
+def test_the_console_script_is_console_and_a_lint_report_is_whole_through_a_pipe(tmp_path):
+    # `console` leaves a lint run without the interpreter's teardown (os._exit): the report
+    # and the notes must still be flushed whole, far past one pipe buffer, with the exit code
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
+    assert 'scaffold = "generator.entry:console"' in pyproject
+    key = keygen.pem(keygen.ec_key())
+    files = {f"k{i:03}.pem": key for i in range(150)}
+    files["note.pem"] = b"# scaffold-lint: allow pem-private-key\n" + key
+    make_tree(tmp_path / "tree", files)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered
+    done = subprocess.run([sys.executable, "-m", "generator", "lint", "--format", "json",
+                           str(tmp_path / "tree")], capture_output=True, text=True, check=False,
+                          env=env)
+    assert done.returncode == 1, done.stderr
+    assert len(done.stdout) > 64 * 1024
+    report = json.loads(done.stdout)
+    assert len({f["path"] for f in report["findings"]}) == 151
+    assert "has no reason" in done.stderr
+
+
+def test_a_command_other_than_lint_ends_through_sys_exit(monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["scaffold", "--version"])
+    monkeypatch.setattr(entry, "main", lambda args: 0)
+    monkeypatch.setattr(entry.os, "_exit", lambda code: pytest.fail("os._exit outside lint"))
+    with pytest.raises(SystemExit) as ended:
+        entry.console()
+    assert ended.value.code == 0
