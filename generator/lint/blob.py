@@ -71,10 +71,6 @@ def read_all(read: Callable[[int], bytes], size: int) -> bytes:
     return b"".join(parts)
 
 
-def _archive(data: bytes) -> bool:
-    return archive.maybe_archive(data) and archive.is_archive(data)
-
-
 def detector_name(detector: Detector) -> str:
     name = getattr(detector, "__name__", None) or type(detector).__name__
     return str(name).rpartition(".")[2]
@@ -110,7 +106,8 @@ class Scanner:
         """`quiet(path, name, data)`: True when `blob` is sure to find nothing there (the
         prefilter selects no detector, the bytes are no archive). A few C-level tests with
         everything bound; no context is built."""
-        self.quiet = self.registry.gate.quiet_test(_archive)
+        self.quiet = self.registry.gate.quiet_test(
+            (archive.ARCHIVE_HEAD, archive.TAR_V7_HEAD, archive.is_archive))
 
     def hits(self, ctx: FileContext, data: bytes) -> tuple[list[Hit], list[Finding]]:
         """THE guarded call site: hits of the detectors the prefilter selects (most blobs

@@ -64,8 +64,9 @@ class Matcher:
     """One compiled database: `fired(data, always)` is the set of detector indexes whose
     triggers occur in `data`, plus `always`."""
 
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Any, stopped: type[BaseException]) -> None:
         self._db = database
+        self._stopped = stopped  # what Database.scan raises when a handler ends the scan
 
     def fired(self, data: bytes, always: frozenset[int]) -> set[int]:
         out = set(always)
@@ -73,16 +74,12 @@ class Matcher:
         self._db.scan(data, match_event_handler=_collect, context=out)
         return out
 
-    def occurs(self) -> Callable[[bytes], bool]:
-        """A function telling whether any trigger occurs in a blob (the quick test's last
-        step), with the database's scan bound once."""
-        scan = self._db.scan
-
-        def occurs(data: bytes) -> bool:
-            hit: list[int] = []
-            scan(data, match_event_handler=_note, context=hit)
-            return bool(hit)
-        return occurs
+    def stopper(self) -> tuple[Callable[[bytes, Callable[..., bool]], None],
+                               Callable[..., bool], type[BaseException]]:
+        """(scan, stop, Stopped) for the quick test's last step: `scan(data, stop)` returns
+        None when no trigger occurs in `data` and raises `Stopped` at the first one (the
+        handler ends the scan there). Unpacked once: no call in between per blob."""
+        return self._db.scan, _stop, self._stopped
 
 
 def _collect(index: int, start: int, end: int, flags: int, out: set[int]) -> None:
@@ -90,9 +87,9 @@ def _collect(index: int, start: int, end: int, flags: int, out: set[int]) -> Non
     out.add(index)
 
 
-def _note(index: int, start: int, end: int, flags: int, hit: list[int]) -> None:
-    del start, end, flags
-    hit.append(index)
+def _stop(index: int, start: int, end: int, flags: int, context: object) -> bool:
+    del index, start, end, flags, context
+    return True  # end the scan: Database.scan raises ScanTerminated
 
 
 def compile_triggers(detectors: Sequence[Detector],
@@ -118,7 +115,7 @@ def compile_triggers(detectors: Sequence[Detector],
     key = _key(hs, expressions, ids, flags)
     cached = _load(hs, key)
     if cached is not None:
-        return Matcher(cached)
+        return Matcher(cached, hs.ScanTerminated)
     database = hs.Database(mode=hs.HS_MODE_BLOCK)
     try:
         database.compile(expressions=expressions, ids=ids, elements=len(expressions),
@@ -126,7 +123,7 @@ def compile_triggers(detectors: Sequence[Detector],
     except hs.error:
         return None
     _store(hs, key, database)
-    return Matcher(database)
+    return Matcher(database, hs.ScanTerminated)
 
 
 def cache_dir() -> Path:

@@ -120,27 +120,46 @@ class Gate:
         holds and no trigger occurs."""
         return self.quiet_test()(path, name, data)
 
-    def quiet_test(self, first: Callable[[bytes], bool] | None = None) -> QuietTest:
+    def quiet_test(self, loud: Loud | None = None) -> QuietTest:
         """`quiet` as one function with everything it needs bound (hot: once per file, before
-        any context is built); `first`, when given, is tested before the rest and makes the
-        blob not quiet (the Scanner's archive check). Build it again after `use_native`."""
+        any context is built). `loud`, when given, is (HEAD, MAYBE, CONFIRM): a blob that the
+        regex HEAD matches at its start is not quiet, nor one that MAYBE matches there and
+        CONFIRM(data) accepts (the Scanner's archive test). Every head is one regex match.
+        Build it again after `use_native`."""
         q = self.quick
         if q is None or self.always:
             return _never_quiet
-        head = q.head.match if q.head is not None else _no_match
+        sure, maybe, confirm = loud or (b"", b"", _no_match)
+        heads = [h for h in (sure, q.head.pattern if q.head is not None else b"") if h]
+        pattern = b"|".join(b"(?:" + h + b")" for h in heads) or b"(?!)"
+        if maybe:
+            pattern += b"|(?P<maybe>" + maybe + b")"
+        head = re.compile(pattern).match
         in_path = q.in_path.search if q.in_path is not None else _no_match
         nul, suffixes = q.nul_within, q.suffixes
-        occurs: Callable[[bytes], object]  # truthy when a trigger occurs
-        if self._native and self._native[0] is not None:
-            occurs = self._native[0].occurs()
-        else:
-            occurs = self.fired_re  # the set of detectors fired: empty (falsy) when none
-        loud = first or _no_match
+        if not (self._native and self._native[0] is not None):
+            occurs = self.fired_re  # the detectors fired: an empty set (falsy) when none
+
+            def quiet_re(path: str, name: str, data: bytes) -> bool:
+                m = head(data)
+                return not ((m is not None and (m.lastgroup != "maybe" or confirm(data)))
+                            or data.find(b"\0", 0, nul) >= 0
+                            or name.lower().endswith(suffixes)
+                            or in_path("/" + path.lower()) is not None or occurs(data))
+            return quiet_re
+        scan, stop, stopped = self._native[0].stopper()
 
         def quiet(path: str, name: str, data: bytes) -> bool:
-            return not (loud(data) or head(data) is not None or data.find(b"\0", 0, nul) >= 0
-                        or name.lower().endswith(suffixes)
-                        or in_path("/" + path.lower()) is not None or occurs(data))
+            m = head(data)
+            if ((m is not None and (m.lastgroup != "maybe" or confirm(data)))
+                    or data.find(b"\0", 0, nul) >= 0 or name.lower().endswith(suffixes)
+                    or in_path("/" + path.lower()) is not None):
+                return False
+            try:
+                scan(data, stop)  # raises `stopped` at the first trigger
+            except stopped:
+                return False
+            return True
         return quiet
 
     def select(self, ctx: FileContext, data: bytes) -> list[Detector]:
@@ -152,6 +171,7 @@ class Gate:
 
 
 QuietTest = Callable[[str, str, bytes], bool]  # (path, name, data) -> quiet
+Loud = tuple[bytes, bytes, Callable[[bytes], bool]]  # (sure head, maybe head, confirm)
 
 
 def _never_quiet(path: str, name: str, data: bytes) -> bool:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from generator.lint import archive, prefilter, registry
 from generator.lint.base import FileContext
-from generator.lint.blob import Scanner
+from generator.lint.blob import NATIVE_MIN_BLOBS, Scanner
 from generator.lint.engine import Options, scan
 from generator.lint.finding import Location
 
@@ -203,3 +203,33 @@ def test_merged_wants_hold_exactly_where_one_declaration_holds():
                       or name.lower().endswith(quick.suffixes)
                       or (quick.in_path and quick.in_path.search("/" + path.lower())))
         assert one == merged, (path, data[:8])
+
+
+@pytest.mark.parametrize("native", [False, True], ids=["regexes", "native"])
+def test_the_archive_head_makes_archives_loud_where_no_detector_wants_nul_bytes(native):
+    """With the default detectors every archive is loud anyway (a NUL byte early on); with
+    detectors that ignore NUL bytes the quick test's own archive heads must do it: zip, gzip
+    and ustar by their magic, a v7 tar by its checksum, and a v7 look-alike whose checksum
+    is wrong stays quiet."""
+    import gzip
+    import io
+    import zipfile
+
+    from generator.lint.detectors import sfdx
+
+    scanner = Scanner(registry.build((sfdx,)), Options())
+    if native:
+        scanner.expect(NATIVE_MIN_BLOBS)
+        if not scanner.registry.gate.use_native():
+            pytest.skip("hyperscan is not installed here")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("plain.txt", "hello")
+    ustar = (b"plain.txt".ljust(257, b" ") + b"ustar").ljust(512, b" ")
+    v7 = _tar_header(b"plain.txt")
+    text = b"x" * 148 + b"  123456" + b"y" * 400  # digits where a v7 checksum would be
+    for blob in (buf.getvalue(), gzip.compress(b"hello"), ustar, v7):
+        assert archive.is_archive(blob)
+        assert not scanner.quiet("a.bin", "a.bin", blob)
+    assert archive.maybe_archive(text) and not archive.is_archive(text)
+    assert scanner.quiet("a.txt", "a.txt", text)
