@@ -89,3 +89,19 @@ def test_a_command_other_than_lint_ends_through_sys_exit(monkeypatch):
     with pytest.raises(SystemExit) as ended:
         entry.console()
     assert ended.value.code == 0
+
+
+def test_a_lint_run_from_the_console_script_runs_without_cyclic_gc(monkeypatch):
+    import gc
+
+    seen: list[bool] = []
+    monkeypatch.setattr(sys, "argv", ["scaffold", "lint", "."])
+    monkeypatch.setattr(entry, "main", lambda args: seen.append(gc.isenabled()) or 1)
+    ended: list[int] = []
+    monkeypatch.setattr(entry.os, "_exit", ended.append)
+    try:
+        entry.console()
+    finally:
+        gc.enable()
+    assert seen == [False]
+    assert ended == [1]
