@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import random
 import shutil
 import struct
 import subprocess
@@ -14,7 +15,7 @@ import zlib
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.lint import archive
@@ -282,3 +283,109 @@ def test_members_never_raise_on_damaged_zip(pos, byte):
     data = bytearray(_zip({"a.txt": b"hello" * 300, "b/c.pem": b"x" * 100}))
     data[pos % len(data)] = byte
     list(archive.members(bytes(data), LIMITS))
+
+
+# --- the direct zip member path answers exactly like zipfile ----------------------------------
+
+@pytest.fixture(params=["isal", "zlib"])
+def inflater(request, monkeypatch):
+    """The direct path with ISA-L's inflate (where installed) and with zlib's."""
+    if request.param == "zlib":
+        monkeypatch.setattr(archive, "_fast_inflate", lambda: (zlib.decompressobj, (zlib.error,)))
+    else:
+        pytest.importorskip("isal", reason="isal has no wheel for this platform")
+        assert archive._fast_inflate()[0] is not zlib.decompressobj
+    return request.param
+
+
+def _through_zipfile(monkeypatch: pytest.MonkeyPatch, data: bytes, limits: Limits) -> list:
+    with monkeypatch.context() as m:
+        m.setattr(archive, "_zip_direct", lambda data, info, budget: None)
+        return _all(data, limits)
+
+
+def _direct_reads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    taken: list[bool] = []
+    real = archive._zip_direct
+
+    def spy(data, info, budget):
+        blob = real(data, info, budget)
+        taken.append(blob is not None)
+        return blob
+    monkeypatch.setattr(archive, "_zip_direct", spy)
+    return taken
+
+
+def _mixed_zip(large: bool = True) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.txt", b"hello " * 300, zipfile.ZIP_DEFLATED)
+        zf.writestr("b/c.pem", b"x" * 100, zipfile.ZIP_STORED)
+        if large:
+            zf.writestr("d.bin", random.Random(7).randbytes(2_300_000), zipfile.ZIP_DEFLATED)
+        zf.writestr("e.txt", b"bzip2 " * 50, zipfile.ZIP_BZIP2)
+        zf.writestr("f.txt", b"lzma " * 50, zipfile.ZIP_LZMA)
+        zf.writestr("empty", b"", zipfile.ZIP_DEFLATED)
+        words = [b"alpha", b"beta", b"gamma", b"delta", b"key", b"value", b"apex", b"class"]
+        rng = random.Random(8)
+        zf.writestr("g.txt", b" ".join(rng.choice(words) for _ in range(300_000 if large else 300)),
+                    zipfile.ZIP_DEFLATED)  # 1.7 MB, about 4:1
+    return buf.getvalue()
+
+
+def test_plain_members_are_read_directly_and_the_rest_by_zipfile(monkeypatch, inflater):
+    data = _mixed_zip()
+    expected = _through_zipfile(monkeypatch, data, LIMITS)
+    taken = _direct_reads(monkeypatch)
+    assert _all(data, LIMITS) == expected
+    assert [isinstance(o, Member) for o in expected] == [True] * 7
+    assert taken == [True, True, True, False, False, True, True]  # bzip2, lzma: zipfile
+
+
+@pytest.mark.parametrize("damage", ["crc", "local name", "declared smaller", "declared larger",
+                                    "stored size", "truncated body", "corrupt stream"])
+def test_a_member_the_directory_disagrees_with_is_left_to_zipfile(monkeypatch, damage, inflater):
+    data = bytearray(_zip({"a.txt": b"hello " * 300, "b.txt": b"plain"}, zipfile.ZIP_DEFLATED))
+    if damage == "stored size":
+        data = bytearray(_zip({"a.txt": b"hello " * 300, "b.txt": b"plain"}, zipfile.ZIP_STORED))
+    cd = data.find(b"PK\x01\x02")
+    if damage == "crc":
+        struct.pack_into("<I", data, cd + 16, 0xDEADBEEF)
+    elif damage == "local name":
+        data[30] = ord("z")
+    elif damage == "declared smaller":
+        struct.pack_into("<I", data, cd + 24, 100)
+    elif damage in ("declared larger", "stored size"):
+        struct.pack_into("<I", data, cd + 24, 5000)
+    elif damage == "truncated body":
+        struct.pack_into("<I", data, cd + 20, 10)  # compressed size
+    else:
+        data[40:46] = b"\xff" * 6
+    expected = _through_zipfile(monkeypatch, bytes(data), LIMITS)
+    taken = _direct_reads(monkeypatch)
+    assert _all(bytes(data), LIMITS) == expected
+    assert taken[0] is False  # the damaged member
+    if damage in ("crc", "local name", "corrupt stream"):
+        assert isinstance(expected[0], ArchiveProblem)
+
+
+@pytest.mark.parametrize("limits", [
+    Limits(max_member_bytes=1024 * 1024), Limits(max_total_bytes=1_500_000),
+    Limits(max_ratio=2), Limits(max_members=3)], ids=["member", "total", "ratio", "count"])
+def test_limits_stop_the_direct_path_where_they_stop_zipfile(monkeypatch, limits, inflater):
+    data = _mixed_zip()
+    expected = _through_zipfile(monkeypatch, data, limits)
+    assert any(isinstance(o, ArchiveProblem) for o in expected)
+    assert _all(data, limits) == expected
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(min_value=0, max_value=100_000), st.integers(min_value=0, max_value=255))
+def test_a_damaged_zip_gives_what_zipfile_gives(inflater, pos, byte):
+    data = bytearray(_mixed_zip(large=False))
+    data[pos % len(data)] = byte
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(archive, "_zip_direct", lambda data, info, budget: None)
+        expected = _all(bytes(data), LIMITS)
+    assert _all(bytes(data), LIMITS) == expected
