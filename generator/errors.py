@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class ScaffoldError(Exception):
     """A user error: bad input, a path that cannot be used. cli.py maps it to exit code 2."""
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with the answers: which field, what is wrong, how to fix it."""
 
     field: str

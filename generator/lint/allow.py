@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.errors import LintUsageError
 from generator.lint.finding import Finding
@@ -40,13 +40,12 @@ _MAX_REASON = 160
 _MAX_LINE = 4096  # look at most this far around the hit for a marker
 
 
-@dataclass(frozen=True, slots=True)
-class AllowEntry:
+class AllowEntry(NamedTuple):
     path: str
     rules: tuple[str, ...]
     reason: str
     fingerprints: tuple[str, ...] = ()
-    index: int = 0
+    number: int = 0  # N of allow[N] in the config (from 1)
 
     def matches(self, finding: Finding) -> bool:
         if finding.rule_id not in self.rules:
@@ -152,6 +151,6 @@ def apply_config(findings: Sequence[Finding], entries: Sequence[AllowEntry], sou
         if entry is None:
             kept.append(f)
         else:
-            used.add(entry.index)
-            hidden.append(Suppressed(f, "config", entry.reason, f"{source} allow[{entry.index}]"))
-    return kept, hidden, [e.index for e in entries if e.index not in used]
+            used.add(entry.number)
+            hidden.append(Suppressed(f, "config", entry.reason, f"{source} allow[{entry.number}]"))
+    return kept, hidden, [e.number for e in entries if e.number not in used]

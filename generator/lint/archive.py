@@ -14,8 +14,7 @@ import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, cast
 
 if TYPE_CHECKING:
     import zipfile
@@ -45,8 +44,7 @@ LIMIT = Rule(
 RULES: tuple[Rule, ...] = (UNREADABLE, LIMIT)
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
+class Limits(NamedTuple):
     max_member_bytes: int = 64 * MIB
     max_total_bytes: int = 512 * MIB
     max_ratio: int = 200
@@ -54,14 +52,12 @@ class Limits:
     max_members: int = 20_000
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(NamedTuple):
     name: str
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class ArchiveProblem:
+class ArchiveProblem(NamedTuple):
     rule: Rule  # UNREADABLE or LIMIT
     name: str  # member name, "" for the archive as a whole
     message: str

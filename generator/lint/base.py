@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from generator.lint.finding import Hit, Location, Rule
 
 
-@dataclass(frozen=True, slots=True)
-class FileContext:
+class FileContext(NamedTuple):
     """What a detector may know about the blob it scans besides its bytes."""
 
     location: Location
@@ -25,8 +23,7 @@ class FileContext:
         return self.location.display
 
 
-@dataclass(frozen=True, slots=True)
-class Wants:
+class Wants(NamedTuple):
     """Where a detector's `wants` can say yes: a declared superset that the engine tests in a
     few C-level operations per file, so the usual file calls no `wants` at all. `wants` may be
     narrower, never wider (tests/lint/conftest.py checks every call in the suite).

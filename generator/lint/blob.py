@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from generator.lint import allow, archive
 from generator.lint.base import Detector, FileContext
@@ -27,26 +27,26 @@ OVERLAP = 1 * MIB  # a key split across chunks is seen whole in the next one
 NATIVE_MIN_BLOBS = 200  # from here on the native prefilter's compile (~10 ms) pays for itself
 
 
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    limits: archive.Limits = field(default_factory=archive.Limits)
+class Options(NamedTuple):
+    limits: archive.Limits = archive.Limits()
     stream_threshold: int = STREAM_THRESHOLD
     chunk: int = CHUNK
     overlap: int = OVERLAP
     jobs: int = 0  # 0: automatic (one process per core for a large walk), 1: serial, N: N
 
 
-@dataclass(slots=True)
 class Tally:
     """What one source (or one process of a split walk) found: merged, then finished in
-    engine.scan."""
+    engine.scan. Mutable; pickled once per forked process."""
 
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: list[Suppressed] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    files: int = 0
-    nbytes: int = 0
+    __slots__ = ("files", "findings", "nbytes", "notes", "suppressed")
+
+    def __init__(self, findings: list[Finding] | None = None) -> None:
+        self.findings: list[Finding] = findings if findings is not None else []
+        self.suppressed: list[Suppressed] = []
+        self.notes: list[str] = []
+        self.files = 0
+        self.nbytes = 0
 
     def merge(self, other: Tally) -> None:
         self.findings += other.findings

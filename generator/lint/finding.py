@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 class Severity(Enum):
@@ -12,8 +12,7 @@ class Severity(Enum):
     WARNING = "warning"  # a risky layout (e.g. key-file name in a package dir)
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """A rule a detector can report. Ids are kebab-case, never renamed once released."""
 
     id: str
@@ -26,8 +25,7 @@ class Rule:
 MEMBER_SEP = "!"  # "a.zip!inner/key.pem": the one place the archive-member syntax is spelled
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
     """A file relative to the scan root, and the member path inside it when the blob is an
     archive member (nested archives: "b.jar!c.pem"). `display` is what every report prints."""
 
@@ -51,8 +49,7 @@ class Location:
         return cls(file, member)
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One detection inside one blob of bytes, as a detector returns it.
 
     `offset` is a byte offset into the data the detector was given (the engine turns it into a
@@ -68,15 +65,13 @@ class Hit:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
+class Commit(NamedTuple):
     id: str  # full hex object name
     author: str  # "Name <email>"
     date: str  # author date, ISO 8601 (`git log %aI`)
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a blob entered the scanned git history (`scaffold lint --history`)."""
 
     blob: str  # hex object name
@@ -86,8 +81,7 @@ class Origin:
     boundary: bool = False  # `commit` is a shallow-clone boundary: the blob may be older
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """A Hit placed in the tree: what reporters print."""
 
     rule_id: str

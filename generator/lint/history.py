@@ -23,7 +23,7 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import LintUsageError
@@ -230,13 +230,13 @@ def scan_history(scanner: Scanner, start: Path, selection: Selection | None = No
             scanner.stream(FileContext(where, name, in_package), blob.reader.read, blob.size,
                            out)
         for i in range(first, len(out.findings)):  # rare: most blobs find nothing
-            out.findings[i] = replace(out.findings[i], origin=origin)
+            out.findings[i] = out.findings[i]._replace(origin=origin)
         for i in range(hidden, len(out.suppressed)):
             s = out.suppressed[i]
-            out.suppressed[i] = replace(s, finding=replace(s.finding, origin=origin))
+            out.suppressed[i] = s._replace(finding=s.finding._replace(origin=origin))
     out.findings = fold(out.findings)
     first_of = {_key(s.finding): s for s in reversed(out.suppressed)}
-    out.suppressed = [replace(first_of[_key(f)], finding=f)
+    out.suppressed = [first_of[_key(f)]._replace(finding=f)
                       for f in fold([s.finding for s in out.suppressed])]
     out.notes += [*hist.notes, *projects.problems()]
     return out, hist.head_files.get, hist.root
@@ -258,7 +258,7 @@ def fold(findings: list[Finding]) -> list[Finding]:
         head = kept[at]
         if f.origin is not None and f.origin.in_head and head.origin is not None \
                 and not head.origin.in_head:
-            kept[at] = replace(head, origin=replace(head.origin, in_head=True))
+            kept[at] = head._replace(origin=head.origin._replace(in_head=True))
     return kept
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import base64
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.lint.asn1 import (
     DerItem,
@@ -39,8 +39,7 @@ from generator.lint.finding import fingerprint
 # that hold key material pay its ~40 ms import (a pre-commit run on clean files never does).
 
 
-@dataclass(frozen=True, slots=True)
-class KeyInfo:
+class KeyInfo(NamedTuple):
     """What was recognised; never key bytes.
 
     `kind`: "RSA 2048", "EC P-256", "Ed25519", "DSA 2048", "encrypted PKCS#8", "OpenSSH Ed25519",
@@ -69,8 +68,7 @@ _KEY_OIDS = {encode_oid(k): v for k, v in {
 }.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class Curve:
+class Curve(NamedTuple):
     """One curve under every name the key formats give it."""
 
     name: str  # how reports name it ("P-256"); also its JWK `crv`

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from generator.lint import native
 from generator.lint.base import Detector, FileContext, Wants
@@ -34,8 +34,7 @@ from generator.lint.base import Detector, FileContext, Wants
 _SPECIAL = frozenset(rb"\.^$*+?{}[]()|")
 
 
-@dataclass(frozen=True, slots=True)
-class _Group:
+class _Group(NamedTuple):
     anchor: bytes  # the literal first byte of every pattern in `regex`
     regex: re.Pattern[bytes]  # anchor(?:(rest0)|(rest1)|...)
     owners: tuple[int, ...]  # detector index of capture group 1, 2, ... (0 unused)
@@ -51,8 +50,7 @@ def anchor_of(pattern: bytes) -> bytes:
     return pattern[:1]
 
 
-@dataclass(frozen=True, slots=True)
-class _Quick:
+class _Quick(NamedTuple):
     """Every detector's WANTS, merged: one head regex, one NUL window, one suffix tuple and one
     path regex."""
 
@@ -71,16 +69,18 @@ def merge_wants(declared: Sequence[Wants]) -> _Quick:
                   re.compile("|".join(map(re.escape, paths))) if paths else None)
 
 
-@dataclass(frozen=True, slots=True)
 class Gate:
-    """The compiled triggers of one detector tuple."""
+    """The compiled triggers of one detector tuple (and, once asked for, their native pass)."""
 
-    detectors: tuple[Detector, ...]
-    groups: tuple[_Group, ...]
-    always: frozenset[int]  # detectors without TRIGGERS
-    quick: _Quick | None  # None when a detector declares no WANTS (it may want anything)
-    _native: list[native.Matcher | None] = field(default_factory=list, compare=False,
-                                                   repr=False)  # [] until use_native
+    __slots__ = ("_native", "always", "detectors", "groups", "quick")
+
+    def __init__(self, detectors: tuple[Detector, ...], groups: tuple[_Group, ...],
+                 always: frozenset[int], quick: _Quick | None) -> None:
+        self.detectors = detectors
+        self.groups = groups
+        self.always = always  # detectors without TRIGGERS
+        self.quick = quick  # None when a detector declares no WANTS (it may want anything)
+        self._native: list[native.Matcher | None] = []  # [] until use_native
 
     def use_native(self) -> bool:
         """Compile every trigger into one Hyperscan database (once; about 10 ms) so that `fired`

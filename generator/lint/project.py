@@ -12,8 +12,8 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 PROJECT_FILE = "sfdx-project.json"
 FORCEIGNORE = ".forceignore"
@@ -24,8 +24,7 @@ SDR_DEFAULT_IGNORE = ("**/*.dup", "**/.*", "**/package2-descriptor.json",
 Reader = Callable[[str], bytes | None]  # project-relative path -> bytes, None when absent
 
 
-@dataclass(frozen=True, slots=True)
-class Pattern:
+class Pattern(NamedTuple):
     """One compiled gitignore-style pattern."""
 
     regex: re.Pattern[str]
@@ -92,14 +91,25 @@ def _translate(glob: str) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
 class IgnoreRules:
     """An ordered gitignore pattern list (directory verdicts are cached: a tree has far fewer
-    directories than files)."""
+    directories than files). Equal when the patterns are."""
 
-    patterns: tuple[Pattern, ...] = ()
-    _dirs: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
-    _any: list[re.Pattern[str]] = field(default_factory=list, compare=False, repr=False)
+    __slots__ = ("_any", "_dirs", "patterns")
+
+    def __init__(self, patterns: tuple[Pattern, ...] = ()) -> None:
+        self.patterns = patterns
+        self._dirs: dict[str, bool] = {}
+        self._any: list[re.Pattern[str]] = []
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IgnoreRules) and other.patterns == self.patterns
+
+    def __hash__(self) -> int:
+        return hash(self.patterns)
+
+    def __repr__(self) -> str:
+        return f"IgnoreRules(patterns={self.patterns!r})"
 
     @classmethod
     def parse(cls, lines: Iterable[str]) -> IgnoreRules:
@@ -153,13 +163,12 @@ def matches_glob(pattern: str, path: str) -> bool:
     return IgnoreRules((Pattern(compiled.regex, False, compiled.dir_only),)).ignores(path)
 
 
-@dataclass(frozen=True, slots=True)
-class Project:
+class Project(NamedTuple):
     """One SFDX project: its package directories and .forceignore rules."""
 
     root: Path
     package_dirs: tuple[str, ...]
-    forceignore: IgnoreRules = field(default_factory=IgnoreRules)
+    forceignore: IgnoreRules = IgnoreRules()  # no pattern: never consults its caches
     problem: str | None = None  # set when sfdx-project.json is unusable: then everything ships
 
     def in_package(self, rel: str) -> bool:

@@ -5,7 +5,8 @@ engine, so `generator.lint.report` stays cheap."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from generator.lint.finding import Finding, Rule, Severity
 
@@ -41,16 +42,14 @@ PARTIAL: frozenset[str] = INCOMPLETE | {"archive-limit", "archive-unreadable",
                                         "container-unreadable"}
 
 
-@dataclass(frozen=True, slots=True)
-class ScanInfo:
+class ScanInfo(NamedTuple):
     """How the scan was run, for reports that must prove what a clean result covered."""
 
-    options: Mapping[str, object] = field(default_factory=dict)  # what shaped the scan
+    options: Mapping[str, object] = MappingProxyType({})  # what shaped the scan
     repo_prefix: str = ""  # the scan root inside its git repository ("sfdx/"; "" at its top)
 
 
-@dataclass(frozen=True, slots=True)
-class Suppressed:
+class Suppressed(NamedTuple):
     """A finding that an allow marker or entry hides; reporters still list it."""
 
     finding: Finding
@@ -59,15 +58,14 @@ class Suppressed:
     where: str  # "path:line" of the marker, or ".scaffold-lint.toml allow[N]"
 
 
-@dataclass(frozen=True, slots=True)
-class LintResult:
+class LintResult(NamedTuple):
     findings: tuple[Finding, ...]  # unsuppressed, sorted by path, line, rule id
     suppressed: tuple[Suppressed, ...]
     files_scanned: int
     bytes_scanned: int
+    rules: Mapping[str, Rule]  # the registry's rules, by id (give it by name)
     notes: tuple[str, ...] = ()  # diagnostics for stderr (never key bytes)
-    rules: Mapping[str, Rule] = field(kw_only=True)  # the registry's rules, by id
-    scan: ScanInfo = field(default_factory=ScanInfo, kw_only=True)
+    scan: ScanInfo = ScanInfo()
 
     @property
     def unreadable(self) -> bool:

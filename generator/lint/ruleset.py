@@ -4,8 +4,8 @@ and passed explicitly (no module caches to reset)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from generator.lint import prefilter
 from generator.lint.base import Detector
@@ -16,8 +16,7 @@ class UnknownRuleError(KeyError):
     """A rule id that no registered rule declares: a bug, never a made-up rule."""
 
 
-@dataclass(frozen=True, slots=True)
-class Registry:
+class Registry(NamedTuple):
     detectors: tuple[Detector, ...]
     rules: Mapping[str, Rule]  # every rule id a scan with these detectors can report
     gate: prefilter.Gate

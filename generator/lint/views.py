@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # What `normalize` rewrites, as (kind, pattern, replacement). Kinds name the unwrapping chain.
 _GAP = rb"""['"`][ \t]*(?:\r?\n[ \t]*)?(?:\+=?|,|\.\.|\|\||\+\s*\+)?[ \t]*(?:\r?\n[ \t]*)?['"`]"""
@@ -37,8 +37,7 @@ _NORMALIZE = re.compile(rb"(?=[\'\"`\\&%<])(?:" + b"|".join(b"(" + p + b")" for 
                         + b")")
 
 
-@dataclass(frozen=True, slots=True)
-class View:
+class View(NamedTuple):
     """`data` with a piecewise-linear map back to the original bytes."""
 
     data: bytes
@@ -47,7 +46,7 @@ class View:
     origins: tuple[int, ...] = (0,)  # original offset of each segment start
     stride: int = 1  # original bytes per view byte inside a segment
     parent: View | None = None
-    edits: tuple[tuple[int, str], ...] = field(default=())  # (view position, kind) of rewrites
+    edits: tuple[tuple[int, str], ...] = ()  # (view position, kind) of rewrites
 
     def origin(self, pos: int) -> int:
         """Offset in the original bytes of view position `pos`."""

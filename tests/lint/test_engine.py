@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import subprocess
@@ -203,7 +202,7 @@ def test_process_pool_gives_the_serial_result(tmp_path, fake_detector):
     serial = scan([], tmp_path, opts=Options(jobs=1))
     pooled = scan([], tmp_path, opts=Options(jobs=2))
     assert (serial.scan.options["jobs"], pooled.scan.options["jobs"]) == (1, 2)  # reported
-    assert dataclasses.replace(pooled, scan=serial.scan) == serial
+    assert pooled._replace(scan=serial.scan) == serial
     assert len(serial.findings) == 100
 
 

@@ -4,7 +4,6 @@ lost or fails makes the run fail closed."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
@@ -69,7 +68,7 @@ def test_a_split_walk_gives_the_serial_result(tmp_path, fake_detector, monkeypat
     _lock_leaves(monkeypatch)
     serial = scan([], root, opts=Options(jobs=1))
     split = scan([], root, opts=Options(jobs=jobs))
-    assert dataclasses.replace(split, scan=serial.scan) == serial
+    assert split._replace(scan=serial.scan) == serial
     rules = [f.rule_id for f in serial.findings]
     assert rules.count("symlink-outside-root") == 2 + 8
     assert rules.count("unreadable-file") == 2 + 2 * 8  # files, and the locked directories

@@ -140,9 +140,8 @@ def test_partial_rule_ids_are_registered():
 
 
 def test_sarif_and_github_paths_are_relative_to_the_git_root():
-    from dataclasses import replace
 
-    result = replace(SAMPLE, scan=ScanInfo({}, "sfdx/"))
+    result = SAMPLE._replace(scan=ScanInfo({}, "sfdx/"))
     run = json.loads(_render("sarif", result))["runs"][0]
     uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
             for r in run["results"] for loc in r["locations"]}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from generator.lint.asn1 import BerItem, ber_children, ber_item, encode_oid, octets
 from generator.lint.base import FileContext, Wants
@@ -61,13 +60,18 @@ _ENCRYPTED = encode_oid("1.2.840.113549.1.7.6")
 _BAG = "1.2.840.113549.1.12.10.1."
 _KEY_BAG, _SHROUDED, _SECRET, _NESTED = (encode_oid(_BAG + n) for n in "1256")
 
-@dataclass(slots=True)
 class _P12:
-    keys: list[tuple[str, KeyInfo | None]]  # (bag kind, classification)
-    end: int = 0  # length of the PFX in the file
-    opaque: int = 0  # encryptedData parts
-    odd: bool = False  # a part or layout this reader cannot see into
-    truncated: bool = False  # the file ends inside the PFX
+    """What a PKCS#12 walk found (filled in as it goes)."""
+
+    __slots__ = ("end", "keys", "odd", "opaque", "truncated")
+
+    def __init__(self, keys: list[tuple[str, KeyInfo | None]], end: int = 0,
+                 truncated: bool = False) -> None:
+        self.keys = keys  # (bag kind, classification)
+        self.end = end  # length of the PFX in the file
+        self.opaque = 0  # encryptedData parts
+        self.odd = False  # a part or layout this reader cannot see into
+        self.truncated = truncated  # the file ends inside the PFX
 
 
 def _pfx(data: bytes) -> _P12 | None:
@@ -107,7 +111,8 @@ def _truncated_pfx(data: bytes) -> _P12 | None:
         return None
     if _DATA not in head and _SIGNED not in head:
         return None
-    found = _P12([], odd=True, end=len(data), truncated=True)
+    found = _P12([], end=len(data), truncated=True)
+    found.odd = True
     for oid, bag in (
         (_SHROUDED, "pkcs8ShroudedKeyBag"),
         (_KEY_BAG, "keyBag"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.lint.base import FileContext, Wants
 from generator.lint.codec import b64decode
@@ -59,8 +59,7 @@ _TOKENS = re.compile(_PREFIX + rb"['\"`]?((?:" + _B64 + rb"+[ \t]+)+" + _B64
                      + rb"+)['\"`]?[ \t]*[+,;)\]\\]*[ \t]*")
 
 
-@dataclass(frozen=True, slots=True)
-class _Body:
+class _Body(NamedTuple):
     headers: dict[bytes, bytes]
     b64: bytes
     lines: list[tuple[bytes, bytes]]  # ("H", name) or ("B", chars) in order, for PuTTY
