@@ -229,7 +229,7 @@ class Walker:
             self._records = owned or not self.part
             try:
                 with os.scandir(current) as it:
-                    entries = sorted(it, key=_NAME, reverse=True)
+                    entries = list(it)  # in the file system's order: see `others` below
             except OSError as exc:
                 self.unreadable(current, f"could not list directory ({os_reason(exc)})")
                 continue
@@ -252,9 +252,10 @@ class Walker:
             ships = partial(self.projects.in_package_at, current)  # asked for findings only
             parts, part = (1, 0) if owned else (self.parts, self.part)
             quiet, limit, files, nbytes = scanner.quiet, self._small, 0, 0
+            others = []  # directories, links, special files
             for entry, name in zip(entries, names, strict=True):
                 if not entry.is_file(follow_symlinks=False):
-                    self._entry(entry, contain, stack)
+                    others.append(entry)
                     continue
                 if parts != 1 and hash(name) % parts != part:  # share(), inline
                     continue
@@ -280,6 +281,13 @@ class Walker:
                     scanner.blob(FileContext(Location(shown), name, ships(name)), data, out)
             out.files += files
             out.nbytes += nbytes
+            # In name order, last first (the stack then lists the first name first): which of
+            # two links to one directory is walked, and so every path shown below it, must not
+            # depend on the file system's order. Files need none: nothing they give depends on
+            # the order they are read in.
+            others.sort(key=_NAME, reverse=True)
+            for entry in others:
+                self._entry(entry, contain, stack)
 
     def _large(self) -> None:
         """The walk has found LARGE_WALK entries: switch the prefilter to its native pass

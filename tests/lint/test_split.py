@@ -230,3 +230,43 @@ def test_a_directory_without_subdirectories_is_listed_by_one_process(tmp_path, f
     assert len({pids[0] for pids in leaves.values()}) == 2  # both processes own some
     assert listed["."] == [str(os.getpid())]  # listed before the fork
     assert all(len(set(listed[p])) == 2 for p in ("objects", "objects/O00"))
+
+
+class _Listing:
+    """os.scandir's context manager over entries in a chosen order."""
+
+    def __init__(self, entries: list[os.DirEntry[str]]) -> None:
+        self.entries = entries
+
+    def __enter__(self) -> list[os.DirEntry[str]]:
+        return self.entries
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_result_does_not_depend_on_the_listing_order(tmp_path, fake_detector, monkeypatch,
+                                                          jobs):
+    # the walk reads files in the file system's order; directories and links it takes in
+    # name order, so a directory reached twice shows one path whichever is listed first
+    root = _every_walk_feature(tmp_path)
+    make_tree(root, {"twice/k.txt": FAKE + b"9", "twice-too": Link("twice"),
+                     "a-link": Link("twice")})
+    deny_open(monkeypatch, "secret.bin")
+    _lock_leaves(monkeypatch)
+    results = []
+    for order in (lambda e: sorted(e, key=lambda x: x.name),
+                  lambda e: sorted(e, key=lambda x: x.name, reverse=True)):
+        real = os.scandir
+
+        def scandir(path, order=order, real=real):  # type: ignore[no-untyped-def]
+            with real(path) as it:
+                return _Listing(order(list(it)))
+        with monkeypatch.context() as m:
+            m.setattr(os, "scandir", scandir)
+            results.append(scan([], root, opts=Options(jobs=jobs)))
+    assert results[0]._replace(scan=results[1].scan) == results[1]
+    shown = {f.path for f in results[0].findings if f.path.endswith("k.txt")}
+    # the links are taken last name first (as before files went unsorted): one path, always
+    assert {"a-link/k.txt", "twice/k.txt", "twice-too/k.txt"} & shown == {"twice-too/k.txt"}
