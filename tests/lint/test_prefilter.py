@@ -201,7 +201,7 @@ def test_merged_wants_hold_exactly_where_one_declaration_holds():
         merged = bool((quick.head and quick.head.match(data))
                       or data.find(b"\0", 0, quick.nul_within) >= 0
                       or name.lower().endswith(quick.suffixes)
-                      or (quick.in_path and quick.in_path.search("/" + path.lower())))
+                      or quick.in_path("/" + path.lower()))
         assert one == merged, (path, data[:8])
 
 
@@ -233,3 +233,12 @@ def test_the_archive_head_makes_archives_loud_where_no_detector_wants_nul_bytes(
         assert not scanner.quiet("a.bin", "a.bin", blob)
     assert archive.maybe_archive(text) and not archive.is_archive(text)
     assert scanner.quiet("a.txt", "a.txt", text)
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 4, 6])
+def test_contains_any_is_substring_search_for_any_number_of_needles(count):
+    needles = ("/.sf/", "/extlclntappglobaloauthsets/", ".jwt", "a|b", "x.y", "(z)")[:count]
+    test = prefilter.contains_any(needles)
+    for text in ["/a/.sf/b", "/x/extlclntappglobaloauthsets/a.xml", "/k.jwt", "/a|b/c", "/xzy",
+                 "/x.y", "/(z)", "/plain/path.cls", ""]:
+        assert test(text) == any(n in text for n in needles), (needles, text)
