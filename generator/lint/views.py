@@ -85,6 +85,11 @@ def _utf16_start(data: bytes) -> tuple[str, int, int] | None:
     return None
 
 
+def is_utf16(data: bytes) -> bool:
+    """`base_views` gives a UTF-16 narrowing of `data` (besides `data` itself)."""
+    return _utf16_start(data) is not None
+
+
 def base_views(data: bytes) -> list[View]:
     """The file as is, plus its ASCII narrowing when it is UTF-16 (BOM or NUL pattern); view
     positions map to the start of each UTF-16 code unit."""

@@ -242,3 +242,27 @@ def test_contains_any_is_substring_search_for_any_number_of_needles(count):
     for text in ["/a/.sf/b", "/x/extlclntappglobaloauthsets/a.xml", "/k.jwt", "/a|b/c", "/xzy",
                  "/x.y", "/(z)", "/plain/path.cls", ""]:
         assert test(text) == any(n in text for n in needles), (needles, text)
+
+
+_KEY_PIECES = st.sampled_from([
+    b"", b"\x00", b"\x00" * 7, b"-----BEGIN ", b"PRIVATE KEY-----", b"MIIEvQIBADANBgkqhkiG9w0BAQEF",
+    b"LS0tLS1CRUdJTiBQUklWQVRF", b"308204bd020100300d06092a864886f70d", b"b3BlbnNzaC1rZXktdjE",
+    b"\xff\xfe", b"P\x00R\x00I\x00V\x00", b"A\x00" * 40, b"\n", b"'+'", b"%0A"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_KEY_PIECES, st.binary(max_size=64)), max_size=40))
+def test_pem_and_encoded_find_nothing_in_a_non_utf16_blob_without_their_triggers(parts):
+    """Why pem and encoded want only UTF-16 blobs beside their triggers: in any other blob,
+    binary ones included, they look only where a trigger occurs."""
+    from generator.lint import views
+    from generator.lint.detectors import encoded, pem
+
+    data = b"".join(parts)
+    gate = registry.DEFAULT.gate
+    fired = gate.fired_re(data)
+    ctx = FileContext(Location("x.bin"), "x.bin", True)
+    for detector in (pem, encoded):
+        if not views.is_utf16(data) and registry.DETECTORS.index(detector) not in fired:
+            assert not detector.wants(ctx, data)
+            assert list(detector.scan(ctx, data)) == []

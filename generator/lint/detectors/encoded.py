@@ -21,7 +21,7 @@ from generator.lint.codec import MAX_LAYERS, b64decode, text_layer
 from generator.lint.detectors import pem
 from generator.lint.finding import Hit, Rule
 from generator.lint.keys import KeyInfo, classify_der, classify_openssh
-from generator.lint.views import View, base_views, normalize, windows
+from generator.lint.views import View, base_views, is_utf16, normalize, windows
 
 _WHY = ("Unarmored key material is still the private key: anyone with the repository or the "
         "installed package can sign JWT assertions as your integration user.")
@@ -158,9 +158,11 @@ WANTS = Wants(head=rb"\xff\xfe|\xfe\xff", nul_within=4096)
 
 
 def wants(ctx: FileContext, data: bytes) -> bool:
-    """Possibly UTF-16 (BOM or a NUL early on): hints are searched in the narrowed view."""
+    """UTF-16 (a BOM or its NUL pattern): hints are searched in the narrowed view too. Any
+    other file, binary ones included, only when a trigger occurs: the hints are the triggers,
+    and `find` looks only around them."""
     del ctx
-    return data[:2] in (b"\xff\xfe", b"\xfe\xff") or data.find(b"\x00", 0, 4096) >= 0
+    return is_utf16(data)
 
 
 def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:

@@ -24,7 +24,7 @@ from generator.lint.keys import (
     classify_secsh,
     ssh_public_info,
 )
-from generator.lint.views import View, base_views, find_all, normalize, windows
+from generator.lint.views import View, base_views, find_all, is_utf16, normalize, windows
 
 RULE = Rule(
     id="pem-private-key",
@@ -162,13 +162,16 @@ def find(data: bytes) -> Iterator[tuple[int, KeyInfo, str]]:
                     yield offset, info, " > ".join([*view.kinds(start, stop), form])
 
 
-WANTS = Wants(nul_within=4096)
+WANTS = Wants(head=rb"\xff\xfe|\xfe\xff", nul_within=4096)
 
 
 def wants(ctx: FileContext, data: bytes) -> bool:
-    """UTF-16 files (a NUL early on) always go through `find`, whatever TRIGGERS say."""
+    """UTF-16 files always go through `find`, whatever TRIGGERS say: their narrowed view can
+    hold what the bytes as they are cannot. Any other file (binary ones too, with a NUL early
+    on) only when a trigger occurs: `find` looks nowhere else than at the trigger strings
+    (_PREFILTER), so without one it has nothing to find."""
     del ctx
-    return data.find(b"\x00", 0, 4096) >= 0
+    return is_utf16(data)
 
 
 def prefilter(data: bytes) -> bool:
