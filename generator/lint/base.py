@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import NamedTuple, Protocol
 
 from generator.lint.finding import Hit, Location, Rule
+from generator.lint.views import is_utf16
 
 
 class FileContext(NamedTuple):
@@ -28,12 +29,13 @@ class Wants(NamedTuple):
     few C-level operations per file, so the usual file calls no `wants` at all. `wants` may be
     narrower, never wider (tests/lint/conftest.py checks every call in the suite).
 
-    `head` is a byte regex that must match at offset 0; `nul_within` a NUL byte among the first
-    that many bytes; `suffixes` endings of the lower-cased file name; `in_path` substrings of
-    "/" + the lower-cased path. A detector without WANTS may want any blob."""
+    `head` is a byte regex that must match at offset 0; `utf16` the blob looks like UTF-16
+    (`views.is_utf16`: a BOM, or its pattern of NUL bytes); `suffixes` endings of the
+    lower-cased file name; `in_path` substrings of "/" + the lower-cased path. A detector
+    without WANTS may want any blob."""
 
     head: bytes = b""
-    nul_within: int = 0
+    utf16: bool = False
     suffixes: tuple[str, ...] = ()
     in_path: tuple[str, ...] = ()
 
@@ -41,7 +43,7 @@ class Wants(NamedTuple):
         """The declaration holds for this blob (the reference the gate's quick test follows)."""
         lower = "/" + path.lower()
         return (bool(self.head) and re.match(self.head, data) is not None) or (
-            data.find(b"\0", 0, self.nul_within) >= 0) or name.lower().endswith(
+            self.utf16 and is_utf16(data)) or name.lower().endswith(
             self.suffixes) or any(s in lower for s in self.in_path)
 
 

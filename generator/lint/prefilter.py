@@ -30,8 +30,10 @@ from typing import NamedTuple
 
 from generator.lint import native
 from generator.lint.base import Detector, FileContext, Wants
+from generator.lint.views import UTF16_SAMPLE, is_utf16
 
 _SPECIAL = frozenset(rb"\.^$*+?{}[]()|")
+_BOMS = rb"\xff\xfe|\xfe\xff"  # what `is_utf16` accepts without a NUL byte
 
 
 class _Group(NamedTuple):
@@ -55,7 +57,7 @@ class _Quick(NamedTuple):
     path test (substrings of "/" + the lower-cased path)."""
 
     head: re.Pattern[bytes] | None
-    nul_within: int
+    utf16: bool
     suffixes: tuple[str, ...]
     in_path: Callable[[str], bool]
 
@@ -64,7 +66,7 @@ def merge_wants(declared: Sequence[Wants]) -> _Quick:
     heads = [w.head for w in declared if w.head]
     paths = sorted({p for w in declared for p in w.in_path})
     return _Quick(re.compile(b"|".join(b"(?:" + h + b")" for h in heads)) if heads else None,
-                  max((w.nul_within for w in declared), default=0),
+                  any(w.utf16 for w in declared),
                   tuple(sorted({s for w in declared for s in w.suffixes})),
                   contains_any(tuple(paths)))
 
@@ -153,20 +155,22 @@ class Gate:
         if q is None or self.always:
             return _never_quiet
         sure, maybe, confirm = loud or (b"", b"", _no_match)
-        heads = [h for h in (sure, q.head.pattern if q.head is not None else b"") if h]
+        heads = [h for h in (sure, q.head.pattern if q.head is not None else b"",
+                             _BOMS if q.utf16 else b"") if h]
         pattern = b"|".join(b"(?:" + h + b")" for h in heads) or b"(?!)"
         if maybe:
             pattern += b"|(?P<maybe>" + maybe + b")"
         head = re.compile(pattern).match
         in_path = q.in_path
-        nul, suffixes = q.nul_within, q.suffixes
+        # UTF-16 without a BOM: one memchr rules out the usual file, is_utf16 decides the rest
+        nul, suffixes = (UTF16_SAMPLE if q.utf16 else 0), q.suffixes
         if not (self._native and self._native[0] is not None):
             occurs = self.fired_re  # the detectors fired: an empty set (falsy) when none
 
             def quiet_re(path: str, name: str, data: bytes) -> bool:
                 m = head(data)
                 return not ((m is not None and (m.lastgroup != "maybe" or confirm(data)))
-                            or data.find(b"\0", 0, nul) >= 0
+                            or (data.find(b"\0", 0, nul) >= 0 and is_utf16(data))
                             or name.lower().endswith(suffixes)
                             or in_path("/" + path.lower()) or occurs(data))
             return quiet_re
@@ -175,8 +179,8 @@ class Gate:
         def quiet(path: str, name: str, data: bytes) -> bool:
             m = head(data)
             if ((m is not None and (m.lastgroup != "maybe" or confirm(data)))
-                    or data.find(b"\0", 0, nul) >= 0 or name.lower().endswith(suffixes)
-                    or in_path("/" + path.lower())):
+                    or (data.find(b"\0", 0, nul) >= 0 and is_utf16(data))
+                    or name.lower().endswith(suffixes) or in_path("/" + path.lower())):
                 return False
             try:
                 scan(data, stop)  # raises `stopped` at the first trigger

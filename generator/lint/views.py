@@ -68,13 +68,16 @@ class View(NamedTuple):
         return out
 
 
+UTF16_SAMPLE = 4096  # bytes: without a BOM, UTF-16 shows in the NUL bytes among these
+
+
 def _utf16_start(data: bytes) -> tuple[str, int, int] | None:
     """(name, first code unit offset, offset of its ASCII byte) when data looks like UTF-16."""
     if data[:2] == b"\xff\xfe":
         return "UTF-16LE", 2, 2
     if data[:2] == b"\xfe\xff":
         return "UTF-16BE", 2, 3
-    sample = data[:4096]
+    sample = data[:UTF16_SAMPLE]
     if len(sample) < 8 or b"\x00" not in sample:
         return None
     odd, even = sample[1::2].count(0), sample[0::2].count(0)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.lint import archive, prefilter, registry
+from generator.lint import archive, prefilter, registry, views
 from generator.lint.base import FileContext
 from generator.lint.blob import NATIVE_MIN_BLOBS, Scanner
 from generator.lint.engine import Options, scan
@@ -199,7 +199,7 @@ def test_merged_wants_hold_exactly_where_one_declaration_holds():
         name = path.rpartition("/")[2]
         one = any(w.covers(path, name, data) for w in declared)
         merged = bool((quick.head and quick.head.match(data))
-                      or data.find(b"\0", 0, quick.nul_within) >= 0
+                      or (quick.utf16 and views.is_utf16(data))
                       or name.lower().endswith(quick.suffixes)
                       or quick.in_path("/" + path.lower()))
         assert one == merged, (path, data[:8])

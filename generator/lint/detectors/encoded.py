@@ -154,7 +154,7 @@ def find(data: bytes, depth: int = 0) -> Iterator[tuple[int, str, KeyInfo, str]]
                         yield offset, rule_id, info, detail
 
 
-WANTS = Wants(head=rb"\xff\xfe|\xfe\xff", nul_within=4096)
+WANTS = Wants(utf16=True)
 
 
 def wants(ctx: FileContext, data: bytes) -> bool:

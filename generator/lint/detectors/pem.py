@@ -162,7 +162,7 @@ def find(data: bytes) -> Iterator[tuple[int, KeyInfo, str]]:
                     yield offset, info, " > ".join([*view.kinds(start, stop), form])
 
 
-WANTS = Wants(head=rb"\xff\xfe|\xfe\xff", nul_within=4096)
+WANTS = Wants(utf16=True)
 
 
 def wants(ctx: FileContext, data: bytes) -> bool:
