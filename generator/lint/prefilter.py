@@ -41,6 +41,7 @@ class _Group(NamedTuple):
     regex: re.Pattern[bytes]  # anchor(?:(rest0)|(rest1)|...)
     owners: tuple[int, ...]  # detector index of capture group 1, 2, ... (0 unused)
     covers: frozenset[int]  # every detector this group can fire
+    alone: tuple[tuple[int, bytes], ...]  # (detector, its patterns of this group as one regex)
 
 
 def anchor_of(pattern: bytes) -> bytes:
@@ -133,11 +134,14 @@ class Gate:
             if m is None:
                 continue
             out.add(group.owners[m.lastindex or 0])
-            if not group.covers <= out:  # other detectors of this group may match further on
-                for more in group.regex.finditer(data, m.start() + 1):
-                    out.add(group.owners[more.lastindex or 0])
-                    if group.covers <= out:
-                        break
+            if not group.covers <= out:
+                # Other detectors of this group may match too, also overlapping this match or
+                # at its very start (an alternation reports one branch, `finditer` no overlap):
+                # each on its own, from here, where the leftmost match of them all begins
+                # (rare: this group's anchor pattern occurred at all).
+                for index, source in group.alone:
+                    if index not in out and re.compile(source).search(data, m.start()):
+                        out.add(index)
         return out
 
     def quiet(self, path: str, name: str, data: bytes) -> bool:
@@ -226,8 +230,11 @@ def build(detectors: Sequence[Detector]) -> Gate:
         common = _common_literal([rest for rest, _ in rests])
         body = b"|".join(b"(" + rest[len(common):] + b")" for rest, _ in rests)
         regex = re.compile(re.escape(anchor) + common + b"(?:" + body + b")")
-        groups.append(_Group(anchor, regex, (0, *(i for _, i in rests)),
-                             frozenset(i for _, i in rests)))
+        owners = sorted({i for _, i in rests})
+        alone = tuple((i, re.escape(anchor) + b"(?:" + b"|".join(
+            rest for rest, j in rests if j == i) + b")") for i in owners)
+        groups.append(_Group(anchor, regex, (0, *(i for _, i in rests)), frozenset(owners),
+                             alone if len(owners) > 1 else ()))
     declared: list[Wants | None] = [getattr(d, "WANTS", None) for d in detectors]
     quick = None if None in declared else merge_wants([w for w in declared if w is not None])
     return Gate(tuple(detectors), tuple(groups), frozenset(always), quick)

@@ -124,6 +124,27 @@ def test_native_and_regex_selections_are_the_same_set(parts):
     assert _matcher().fired(data, gate.always) == gate.fired_re(data)
 
 
+def test_regex_selection_sees_triggers_that_overlap_another_detectors_match():
+    # found by the property test above: `M[IHC]...{30}` (encoded) matched across the
+    # "M" of "ONSUMER" (sfdx), and a non-overlapping search never saw it
+    data = b"MHRMUzFDUlVkMHRMUzFDUlVkLS0tLS1CRUdJONSUMERPRIV"
+    from generator.lint.detectors import sfdx as detector
+
+    sfdx = registry.DETECTORS.index(detector)
+    assert sfdx in registry.DEFAULT.gate.fired_re(data)
+
+
+def test_regex_selection_sees_two_detectors_matching_at_one_position():
+    # an alternation reports one branch: `ab` and `abc` both start at 0, each must be seen
+    one = types.SimpleNamespace(TRIGGERS=(b"ab",), WANTS=None, __name__="one")
+    two = types.SimpleNamespace(TRIGGERS=(b"abc",), WANTS=None, __name__="two")
+    gate = prefilter.build([one, two])
+    assert gate.fired_re(b"xxabc") == {0, 1}
+    assert gate.fired_re(b"xxab") == {0}
+    if gate.use_native():
+        assert gate.fired(b"xxabc") == {0, 1}
+
+
 @needs_hs
 def test_native_and_regex_agree_on_every_key_form_of_the_corpus():
     gate = registry.DEFAULT.gate
