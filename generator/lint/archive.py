@@ -92,9 +92,9 @@ def _is_tar(data: bytes) -> bool:
 
 
 def prepare() -> None:
-    """Import the archive readers now: a walk about to fork pays for them once, not once per
-    process (a large tree nearly always holds an archive)."""
-    import tarfile  # noqa: F401
+    """Import the zip reader now: a walk about to fork pays for it once, not once per process
+    (a large Salesforce tree nearly always holds a zip static resource; a tar is rare, and
+    tarfile, which imports shutil, bz2 and lzma, is left to the process that meets one)."""
     import zipfile  # noqa: F401
 
     _fast_inflate()
