@@ -149,6 +149,8 @@ class Scanner:
 
     def blob(self, ctx: FileContext, data: bytes, out: Tally) -> None:
         """Every detector on `data`, then every archive member, recursively (depth-limited)."""
+        if self.quiet(ctx.path, ctx.name, data):
+            return  # no detector would run and it is no archive: git blobs, archive members
         hits, errors = self.hits(ctx, data)
         is_archive = archive.is_archive(data)
         if not hits and not errors and not is_archive:

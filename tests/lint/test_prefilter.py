@@ -266,3 +266,29 @@ def test_pem_and_encoded_find_nothing_in_a_non_utf16_blob_without_their_triggers
         if not views.is_utf16(data) and registry.DETECTORS.index(detector) not in fired:
             assert not detector.wants(ctx, data)
             assert list(detector.scan(ctx, data)) == []
+
+
+def test_archive_members_and_other_blobs_take_the_quick_test_too(monkeypatch):
+    """Scanner.blob itself starts with the quick test, so archive members, git blobs (--staged,
+    --history) and walked files alike reach `select` only when they are not quiet."""
+    import io
+    import zipfile
+
+    from generator.lint.blob import Tally
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("plain.txt", "hello")
+        zf.writestr("k.pem", k.pem(k.ec_key()))
+    scanner = Scanner(registry.DEFAULT, Options())
+    selected: list[str] = []
+    real = prefilter.Gate.select
+
+    def spy(self, ctx, data):  # type: ignore[no-untyped-def]
+        selected.append(ctx.path)
+        return real(self, ctx, data)
+    monkeypatch.setattr(prefilter.Gate, "select", spy)
+    out = Tally()
+    scanner.blob(FileContext(Location("lib.resource"), "lib.resource", True), buf.getvalue(), out)
+    assert selected == ["lib.resource", "lib.resource!k.pem"]
+    assert [f.path for f in out.findings] == ["lib.resource!k.pem"]
