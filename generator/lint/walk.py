@@ -223,6 +223,7 @@ class Walker:
         top_path = os.fspath(top)
         stack = [(top_path, False)]
         scanner, out = self.scanner, self.out
+        opener, read, close = _open, os.read, os.close  # bound once: the loop runs per file
         while stack:
             current, owned = stack.pop()
             self._owned = owned
@@ -252,6 +253,7 @@ class Walker:
             ships = partial(self.projects.in_package_at, current)  # asked for findings only
             parts, part = (1, 0) if owned else (self.parts, self.part)
             quiet, limit, files, nbytes = scanner.quiet, self._small, 0, 0
+            ask = limit + 1
             others = []  # directories, links, special files
             for entry, name in zip(entries, names, strict=True):
                 if not entry.is_file(follow_symlinks=False):
@@ -263,11 +265,11 @@ class Walker:
                 # a large or unreadable one takes scan_file (which streams or reports).
                 path, shown, data = entry.path, display + name, None
                 try:
-                    fd = _open(path, _OPEN_FLAGS)
+                    fd = opener(path, _OPEN_FLAGS)
                     try:
-                        data = os.read(fd, limit + 1)
+                        data = read(fd, ask)
                     finally:
-                        os.close(fd)
+                        close(fd)
                 except OSError:
                     data = None
                 if data is None or len(data) > limit:
