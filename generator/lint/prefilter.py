@@ -54,7 +54,7 @@ def anchor_of(pattern: bytes) -> bytes:
 
 
 class _Quick(NamedTuple):
-    """Every detector's WANTS, merged: one head regex, one NUL window, one suffix tuple and one
+    """Every detector's WANTS, merged: one head regex, the UTF-16 test, one suffix tuple and one
     path test (substrings of "/" + the lower-cased path)."""
 
     head: re.Pattern[bytes] | None
