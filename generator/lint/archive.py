@@ -9,6 +9,7 @@ A truncated zip (no central directory) is still salvaged through its local file 
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import struct
@@ -263,6 +264,7 @@ def _zip_direct(data: bytes, info: zipfile.ZipInfo, budget: _Budget) -> bytes | 
     return blob
 
 
+@functools.cache
 def _fast_inflate() -> tuple[Callable[..., Any], tuple[type[Exception], ...]]:
     """decompressobj and its errors for the direct zip path: ISA-L's (`isal` on PyPI, about 3x
     zlib's inflate speed) where installed, else zlib's. Either gives the same bytes for a valid

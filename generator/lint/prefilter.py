@@ -98,7 +98,7 @@ def _never(text: str) -> bool:
 class Gate:
     """The compiled triggers of one detector tuple (and, once asked for, their native pass)."""
 
-    __slots__ = ("_native", "always", "detectors", "groups", "quick")
+    __slots__ = ("_asked", "always", "detectors", "groups", "native", "quick")
 
     def __init__(self, detectors: tuple[Detector, ...], groups: tuple[_Group, ...],
                  always: frozenset[int], quick: _Quick | None) -> None:
@@ -106,19 +106,21 @@ class Gate:
         self.groups = groups
         self.always = always  # detectors without TRIGGERS
         self.quick = quick  # None when a detector declares no WANTS (it may want anything)
-        self._native: list[native.Matcher | None] = []  # [] until use_native
+        self.native: native.Matcher | None = None  # the native pass, once use_native found it
+        self._asked = False
 
     def use_native(self) -> bool:
         """Compile every trigger into one Hyperscan database (once; about 10 ms) so that `fired`
         makes one pass per blob. False, and nothing changes, without Hyperscan."""
-        if not self._native:
-            self._native.append(native.compile_triggers(self.detectors))
-        return self._native[0] is not None
+        if not self._asked:
+            self._asked = True
+            self.native = native.compile_triggers(self.detectors)
+        return self.native is not None
 
     def fired(self, data: bytes) -> set[int]:
         """Indexes of the detectors whose triggers occur in `data`. (Hot: once per file.)"""
-        if self._native and self._native[0] is not None:
-            return self._native[0].fired(data, self.always)
+        if self.native is not None:
+            return self.native.fired(data, self.always)
         return self.fired_re(data)
 
     def fired_re(self, data: bytes) -> set[int]:
@@ -168,17 +170,9 @@ class Gate:
         in_path = q.in_path
         # UTF-16 without a BOM: one memchr rules out the usual file, is_utf16 decides the rest
         nul, suffixes = (UTF16_SAMPLE if q.utf16 else 0), q.suffixes
-        if not (self._native and self._native[0] is not None):
-            occurs = self.fired_re  # the detectors fired: an empty set (falsy) when none
-
-            def quiet_re(path: str, name: str, data: bytes) -> bool:
-                m = head(data)
-                return not ((m is not None and (m.lastgroup != "maybe" or confirm(data)))
-                            or (data.find(b"\0", 0, nul) >= 0 and is_utf16(data))
-                            or name.lower().endswith(suffixes)
-                            or in_path("/" + path.lower()) or occurs(data))
-            return quiet_re
-        scan, stop, stopped = self._native[0].stopper()
+        fired_re = self.fired_re
+        scan, stop, stopped = self.native.stopper() if self.native is not None else (
+            None, _no_stop, _Never)
 
         def quiet(path: str, name: str, data: bytes) -> bool:
             m = head(data)
@@ -186,6 +180,8 @@ class Gate:
                     or (data.find(b"\0", 0, nul) >= 0 and is_utf16(data))
                     or name.lower().endswith(suffixes) or in_path("/" + path.lower())):
                 return False
+            if scan is None:  # the regexes: the detectors fired, an empty set when none
+                return not fired_re(data)
             try:
                 scan(data, stop)  # raises `stopped` at the first trigger
             except stopped:
@@ -203,6 +199,15 @@ class Gate:
 
 QuietTest = Callable[[str, str, bytes], bool]  # (path, name, data) -> quiet
 Loud = tuple[bytes, bytes, Callable[[bytes], bool]]  # (sure head, maybe head, confirm)
+
+
+class _Never(Exception):
+    """Raised by nothing: the `stopped` of a quick test without the native pass."""
+
+
+def _no_stop(*match: object) -> bool:
+    del match
+    return False
 
 
 def _never_quiet(path: str, name: str, data: bytes) -> bool:

@@ -175,8 +175,8 @@ def wants(ctx: FileContext, data: bytes) -> bool:
 
 
 def prefilter(data: bytes) -> bool:
-    """True when `data` may hold an armored key: a trigger matches, or it may be UTF-16."""
-    return data.find(b"\x00", 0, 4096) >= 0 or any(rx.search(data) for rx in _TRIGGERS)
+    """True when `data` may hold an armored key: a trigger matches, or it is UTF-16."""
+    return is_utf16(data) or any(rx.search(data) for rx in _TRIGGERS)
 
 
 def scan(ctx: FileContext, data: bytes) -> Iterable[Hit]:
