@@ -148,9 +148,14 @@ class Scanner:
             out.findings.append(finding)
 
     def blob(self, ctx: FileContext, data: bytes, out: Tally) -> None:
-        """Every detector on `data`, then every archive member, recursively (depth-limited)."""
-        if self.quiet(ctx.path, ctx.name, data):
-            return  # no detector would run and it is no archive: git blobs, archive members
+        """Every detector on `data`, then every archive member, recursively (depth-limited).
+        The quick test first: most blobs (git blobs, archive members) end there."""
+        if not self.quiet(ctx.path, ctx.name, data):
+            self.loud(ctx, data, out)
+
+    def loud(self, ctx: FileContext, data: bytes, out: Tally) -> None:
+        """`blob` for bytes the quick test did not call quiet (the walk tests files itself
+        before it builds their context)."""
         hits, errors = self.hits(ctx, data)
         is_archive = archive.is_archive(data)
         if not hits and not errors and not is_archive:

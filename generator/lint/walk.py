@@ -117,7 +117,7 @@ def scan_file(scanner: Scanner, job: _Job, out: Tally) -> None:
             out.files += 1
             out.nbytes += len(data)
             if not scanner.quiet(job.display, job.name, data):
-                scanner.blob(_context(job), data, out)
+                scanner.loud(_context(job), data, out)
             return
         scanner.stream(_context(job), partial(os.read, fd), os.fstat(fd).st_size, out)
     except OSError as exc:
@@ -280,7 +280,7 @@ class Walker:
                 else:
                     out.files += 1
                     out.nbytes += len(data)
-                    scanner.blob(FileContext(Location(shown), name, ships(name)), data, out)
+                    scanner.loud(FileContext(Location(shown), name, ships(name)), data, out)
             out.files += files
             out.nbytes += nbytes
             # In name order, last first (the stack then lists the first name first): which of
