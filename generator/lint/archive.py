@@ -107,12 +107,12 @@ def prepare() -> None:
 # also has now and then, so `is_archive` decides there.
 ARCHIVE_HEAD = rb"PK\x03\x04|PK\x05\x06|PK\x07\x08|\x1f\x8b|(?s:(?=.{512}).{257})ustar"
 TAR_V7_HEAD = rb"(?s:(?=.{512}).{148})(?=[\x00\s0-9_+\-]{8})[\x00\s]{0,7}[0-9_+\-]"
-_MAYBE = re.compile(ARCHIVE_HEAD + b"|" + TAR_V7_HEAD)
 
 
 def maybe_archive(data: bytes) -> bool:
-    """A superset of `is_archive` in one regex match (ARCHIVE_HEAD or TAR_V7_HEAD)."""
-    return _MAYBE.match(data) is not None
+    """A superset of `is_archive` in one regex match (ARCHIVE_HEAD or TAR_V7_HEAD), the test
+    the quick test folds in (compiled on first use: a scan itself never calls this)."""
+    return re.match(ARCHIVE_HEAD + b"|" + TAR_V7_HEAD, data) is not None
 
 
 def is_archive(data: bytes) -> bool:

@@ -30,10 +30,10 @@ from typing import NamedTuple
 
 from generator.lint import native
 from generator.lint.base import Detector, FileContext, Wants
-from generator.lint.views import UTF16_SAMPLE, is_utf16
+from generator.lint.views import UTF16_BOMS, UTF16_SAMPLE, is_utf16
 
 _SPECIAL = frozenset(rb"\.^$*+?{}[]()|")
-_BOMS = rb"\xff\xfe|\xfe\xff"  # what `is_utf16` accepts without a NUL byte
+_BOMS = b"|".join(map(re.escape, UTF16_BOMS))  # what `is_utf16` accepts without a NUL byte
 
 
 class _Group(NamedTuple):

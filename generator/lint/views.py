@@ -69,13 +69,14 @@ class View(NamedTuple):
 
 
 UTF16_SAMPLE = 4096  # bytes: without a BOM, UTF-16 shows in the NUL bytes among these
+UTF16_BOMS = (LE_BOM, BE_BOM) = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _utf16_start(data: bytes) -> tuple[str, int, int] | None:
     """(name, first code unit offset, offset of its ASCII byte) when data looks like UTF-16."""
-    if data[:2] == b"\xff\xfe":
+    if data[:2] == LE_BOM:
         return "UTF-16LE", 2, 2
-    if data[:2] == b"\xfe\xff":
+    if data[:2] == BE_BOM:
         return "UTF-16BE", 2, 3
     sample = data[:UTF16_SAMPLE]
     if len(sample) < 8 or b"\x00" not in sample:
